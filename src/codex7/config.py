@@ -1,0 +1,70 @@
+"""Settings: the one place that reads the environment and `.env` (prefix CODEX7_)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import platformdirs
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Dimensions of models we know without loading them; others are probed on first use
+# or taken from CODEX7_EMBEDDING_DIMENSIONS.
+KNOWN_DIMENSIONS: dict[str, int] = {
+    "all-MiniLM-L6-v2": 384,
+    "sentence-transformers/all-MiniLM-L6-v2": 384,
+    "text-embedding-3-small": 1536,
+    "text-embedding-3-large": 3072,
+    "text-embedding-ada-002": 1536,
+}
+
+DEFAULT_MODELS: dict[str, str] = {
+    "local": "all-MiniLM-L6-v2",
+    "openai": "text-embedding-3-small",
+}
+
+
+def default_data_dir() -> Path:
+    return platformdirs.user_data_path("codex7", appauthor=False)
+
+
+class Settings(BaseSettings):
+    """Codex7 configuration. Every field is an env var `CODEX7_<NAME>` (see docs/configuration.md)."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="CODEX7_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    database_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("CODEX7_DATABASE_URL", "DATABASE_URL")
+    )
+    data_dir: Path = Field(default_factory=default_data_dir)
+    auto_migrate: bool = True
+
+    embedding_provider: Literal["local", "openai"] = "local"
+    embedding_model: str | None = None
+    embedding_dimensions: int | None = Field(default=None, gt=0)
+    embedding_batch_size: int = Field(default=64, gt=0)
+    openai_api_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("CODEX7_OPENAI_API_KEY", "OPENAI_API_KEY")
+    )
+    openai_base_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("CODEX7_OPENAI_BASE_URL", "OPENAI_BASE_URL")
+    )
+
+    pool_min_size: int = Field(default=1, ge=0)
+    pool_max_size: int = Field(default=8, gt=0)
+
+    @property
+    def model_name(self) -> str:
+        return self.embedding_model or DEFAULT_MODELS[self.embedding_provider]
+
+    @property
+    def dimensions(self) -> int | None:
+        """Embedding dimension if known without loading the model."""
+        return self.embedding_dimensions or KNOWN_DIMENSIONS.get(self.model_name)
+
+    @property
+    def pgdata(self) -> Path:
+        return self.data_dir / "pgdata"

@@ -1,0 +1,60 @@
+"""Which embedding model the stored vectors come from; refuse to mix vector spaces."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import psycopg
+
+from codex7.errors import ModelMismatch
+
+
+@dataclass(frozen=True)
+class EmbeddingSpace:
+    provider: str
+    model: str
+    dimensions: int
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.model} ({self.dimensions} dims)"
+
+
+def get_space(conn: psycopg.Connection) -> EmbeddingSpace | None:
+    row = conn.execute("SELECT provider, model, dimensions FROM embedding_space").fetchone()
+    return EmbeddingSpace(*row) if row else None
+
+
+def _mismatch(stored: EmbeddingSpace, provider: str, model: str, dims: int | None) -> ModelMismatch:
+    wanted = f"{provider} {model}" + (f" ({dims} dims)" if dims else "")
+    return ModelMismatch(
+        f"This database holds embeddings from {stored}, but the configured model is {wanted}. "
+        f"Set CODEX7_EMBEDDING_PROVIDER={stored.provider} CODEX7_EMBEDDING_MODEL={stored.model}, "
+        "or use a fresh database (another CODEX7_DATA_DIR or DATABASE_URL) and re-index there."
+    )
+
+
+def check_space(conn: psycopg.Connection, provider: str, model: str, dims: int | None) -> None:
+    """Raise ModelMismatch if the database was built with another model; no-op if unbound."""
+    stored = get_space(conn)
+    if stored is None:
+        return
+    if stored.provider != provider or stored.model != model or (dims and dims != stored.dimensions):
+        raise _mismatch(stored, provider, model, dims)
+
+
+def bind_space(conn: psycopg.Connection, provider: str, model: str, dims: int) -> EmbeddingSpace:
+    """Record the model on first use and type the embedding column to its dimension."""
+    with conn.transaction():
+        conn.execute("LOCK TABLE embedding_space IN EXCLUSIVE MODE")
+        stored = get_space(conn)
+        if stored is not None:
+            if (stored.provider, stored.model, stored.dimensions) != (provider, model, dims):
+                raise _mismatch(stored, provider, model, dims)
+            return stored
+        # The column is untyped until now; typing it lets pgvector index it later.
+        conn.execute(f"ALTER TABLE documents ALTER COLUMN embedding TYPE vector({int(dims)})")
+        conn.execute(
+            "INSERT INTO embedding_space (provider, model, dimensions) VALUES (%s, %s, %s)",
+            (provider, model, dims),
+        )
+    return EmbeddingSpace(provider, model, dims)
