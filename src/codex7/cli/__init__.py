@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Any
 
@@ -22,6 +23,15 @@ class Codex7Group(click.Group):
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
             sys.exit(130)
+        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except Exception as exc:
+            if os.environ.get("CODEX7_DEBUG"):
+                raise
+            first = (str(exc).strip().splitlines() or [""])[0]
+            raise click.ClickException(
+                f"Unexpected {type(exc).__name__}: {first} (set CODEX7_DEBUG=1 for the traceback)"
+            ) from None
 
 
 @click.group(cls=Codex7Group, context_settings={"help_option_names": ["-h", "--help"]})

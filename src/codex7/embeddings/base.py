@@ -1,0 +1,53 @@
+"""The embedding contract: implement `embed_batch`; batching and counting come with the base."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+
+import numpy as np
+
+
+class Embedder(ABC):
+    provider: str = ""
+    model: str = ""
+    batch_size: int = 64
+
+    @property
+    @abstractmethod
+    def dimensions(self) -> int:
+        """Vector length (may load the model or ask the endpoint once)."""
+
+    @property
+    @abstractmethod
+    def max_tokens(self) -> int:
+        """The most tokens of input the model actually reads; chunks are sized to fit."""
+
+    @abstractmethod
+    def count_tokens(self, text: str) -> int:
+        """Tokens of `text` as the model counts them (without special tokens)."""
+
+    @abstractmethod
+    def embed_batch(self, texts: list[str]) -> np.ndarray:
+        """(len(texts), dimensions) float32, unit-normalised."""
+
+    def embed_many(
+        self, texts: list[str], on_batch: Callable[[int], None] | None = None
+    ) -> np.ndarray:
+        parts: list[np.ndarray] = []
+        for start in range(0, len(texts), self.batch_size):
+            batch = texts[start : start + self.batch_size]
+            parts.append(np.asarray(self.embed_batch(batch), dtype=np.float32))
+            if on_batch:
+                on_batch(len(batch))
+        if not parts:
+            return np.zeros((0, self.dimensions), dtype=np.float32)
+        return np.vstack(parts)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return np.asarray(self.embed_batch([text]), dtype=np.float32)[0]
+
+
+def normalize_rows(vectors: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return (vectors / np.where(norms == 0, 1, norms)).astype(np.float32)

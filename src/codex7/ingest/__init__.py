@@ -1,0 +1,1 @@
+"""The document flow, wired: sources → chunking → embeddings (new content only) → store."""

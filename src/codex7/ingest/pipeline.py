@@ -1,0 +1,267 @@
+"""index_version(): source → chunks → dedupe → embed what is new → publish atomically."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from codex7.chunking import chunk_file
+from codex7.embeddings.base import Embedder
+from codex7.errors import Codex7Error, SourceError
+from codex7.ids import parse_library_id
+from codex7.ingest.dedupe import content_hash, split_known
+from codex7.ingest.progress import Progress, ProgressCallback, Reporter
+from codex7.ingest.publish import Publication, publish
+from codex7.records import Chunk
+from codex7.sources import OpenedSource, open_source
+from codex7.sources.select import SelectionRules
+from codex7.store import documents, jobs, libraries, versions
+from codex7.store.database import Database
+from codex7.store.embedding_space import check_space
+
+# Retrieval works on sections, not pages: cap chunks even when the model reads more.
+MAX_CHUNK_TOKENS = 512
+LOOKUP_BATCH = 1000
+
+
+@dataclass
+class IndexRequest:
+    source: str
+    library: str  # /org/project
+    version: str | None = None
+    ref: str | None = None
+    name: str | None = None
+    description: str | None = None
+    latest: bool | None = None
+    folders: list[str] = field(default_factory=list)
+    exclude_folders: list[str] = field(default_factory=list)
+    exclude_files: list[str] = field(default_factory=list)
+
+
+@dataclass
+class IndexResult:
+    library: str
+    version: str
+    job_id: int
+    files: int
+    chunks: int
+    embedded: int
+    reused: int
+    unchanged: bool
+    commit: str | None
+    seconds: float
+    is_latest: bool
+
+
+def default_version(req: IndexRequest) -> str:
+    raw = req.version or req.ref or "latest"
+    version = raw.strip().replace("/", "-")
+    if not version:
+        raise Codex7Error("--version must not be empty")
+    return version
+
+
+def chunk_source(
+    source: OpenedSource, rules: SelectionRules, embedder: Embedder, reporter: Reporter
+) -> tuple[int, list[Chunk]]:
+    files = source.files(rules)
+    if not files:
+        raise SourceError(
+            f"No documentation files found in {source.spec} (looked for .md, .mdx, .markdown, .rst, .txt"
+            " outside excluded folders); check the path, --folder or context7.json"
+        )
+    reporter.update(stage="chunking", files_total=len(files))
+    max_tokens = min(embedder.max_tokens, MAX_CHUNK_TOKENS)
+    chunks: list[Chunk] = []
+    for i, file in enumerate(files, 1):
+        fallback = Path(file.path).stem.replace("-", " ").replace("_", " ").strip().capitalize()
+        chunks += chunk_file(
+            file,
+            max_tokens=max_tokens,
+            count=embedder.count_tokens,
+            fallback_title=fallback or None,
+        )
+        reporter.update(files_done=i, chunks=len(chunks))
+    return len(files), chunks
+
+
+def embed_new(
+    db: Database, embedder: Embedder, chunks: list[Chunk], hashes: list[str], reporter: Reporter
+) -> tuple[np.ndarray, int]:
+    """Vectors for every chunk, reusing stored ones by hash; returns (vectors, newly embedded)."""
+    unique = list(dict.fromkeys(hashes))
+    known: dict[str, np.ndarray] = {}
+    with db.pool.connection() as conn:
+        for start in range(0, len(unique), LOOKUP_BATCH):
+            known.update(documents.vectors_for_hashes(conn, unique[start : start + LOOKUP_BATCH]))
+    todo = split_known(unique, known)
+    reused = sum(1 for h in hashes if h in known)
+    reporter.update(stage="embedding", to_embed=len(todo), reused=reused, force=True)
+    if todo:
+        text_of = {h: c.embed_text for h, c in zip(hashes, chunks, strict=True)}
+        done = 0
+
+        def on_batch(n: int) -> None:
+            nonlocal done
+            done += n
+            reporter.update(embedded=done)
+
+        fresh = embedder.embed_many([text_of[h] for h in todo], on_batch=on_batch)
+        known.update(zip(todo, fresh, strict=True))
+    dims = embedder.dimensions if not known else len(next(iter(known.values())))
+    vectors = np.zeros((len(chunks), dims), dtype=np.float32)
+    for i, h in enumerate(hashes):
+        vectors[i] = known[h]
+    return vectors, len(todo)
+
+
+def index_version(
+    db: Database,
+    embedder: Embedder,
+    req: IndexRequest,
+    *,
+    cache_dir: Path,
+    on_progress: ProgressCallback | None = None,
+) -> IndexResult:
+    ref = parse_library_id(req.library, allow_version=False)
+    version = default_version(req)
+    with db.pool.connection() as conn:
+        conn.autocommit = True
+        check_space(conn, embedder.provider, embedder.model, None)
+        job_id = jobs.create_job(conn, ref.library_id, version, req.source, req.ref)
+
+    progress = Progress()
+
+    def persist(p: Progress) -> None:
+        with db.pool.connection() as c:
+            jobs.update_counters(
+                c,
+                job_id,
+                files_total=p.files_total,
+                files_done=p.files_done,
+                chunks=p.chunks,
+                embedded=p.embedded,
+                reused=p.reused,
+            )
+
+    reporter = Reporter(progress, on_progress, persist)
+    try:
+        source = open_source(req.source, ref=req.ref, cache_dir=cache_dir)
+        rules = SelectionRules.build(
+            source.config,
+            folders=req.folders,
+            exclude_folders=req.exclude_folders,
+            exclude_files=req.exclude_files,
+        )
+        n_files, chunks = chunk_source(source, rules, embedder, reporter)
+        hashes = [content_hash(c.embed_text) for c in chunks]
+        fingerprint = [(c.path, c.title, h) for c, h in zip(chunks, hashes, strict=True)]
+
+        with db.pool.connection() as conn:
+            lib = libraries.get_library(conn, ref.library_id)
+            existing = versions.get_version(conn, lib.id, version) if lib else None
+            unchanged = (
+                existing is not None and documents.version_hashes(conn, existing.id) == fingerprint
+            )
+        if unchanged and existing is not None and lib is not None:
+            with db.pool.connection() as conn:
+                if req.latest:
+                    versions.set_latest(conn, lib.id, existing.id)
+                conn.execute("UPDATE versions SET indexed_at = now() WHERE id = %s", (existing.id,))
+                jobs.update_counters(
+                    conn,
+                    job_id,
+                    files_total=n_files,
+                    files_done=n_files,
+                    chunks=len(chunks),
+                    embedded=0,
+                    reused=len(chunks),
+                )
+                jobs.finish_job(
+                    conn, job_id, "succeeded", library_id=lib.id, version_id=existing.id
+                )
+                is_latest = bool(
+                    conn.execute(
+                        "SELECT is_latest FROM versions WHERE id = %s", (existing.id,)
+                    ).fetchone()[0]  # type: ignore[index]
+                )
+            reporter.update(stage="done", reused=len(chunks), force=True)
+            return IndexResult(
+                ref.library_id,
+                version,
+                job_id,
+                n_files,
+                len(chunks),
+                0,
+                len(chunks),
+                True,
+                source.commit,
+                progress.elapsed,
+                is_latest,
+            )
+
+        vectors, embedded = embed_new(db, embedder, chunks, hashes, reporter)
+        reporter.update(stage="publishing", force=True)
+        source_info: dict[str, Any] = {
+            "kind": source.kind,
+            "spec": str(source.root) if source.kind == "local" else req.source,
+            "ref": req.ref,
+            "folders": req.folders,
+            "exclude_folders": req.exclude_folders,
+            "exclude_files": req.exclude_files,
+        }
+        cfg = source.config
+        pub = Publication(
+            org=ref.org,
+            project=ref.project,
+            version=version,
+            name=req.name or cfg.project_title,
+            description=req.description or cfg.description,
+            repository_url=source.web_base.rsplit("/", 2)[0] if source.web_base else None,
+            rules=cfg.rules if (cfg.rules or source.kind != "local") else None,
+            git_commit=source.commit,
+            source=source_info,
+            metadata={"previous_versions": cfg.previous_versions, "files": n_files},
+            source_type=source.kind,
+            latest=req.latest,
+        )
+        with db.pool.connection() as conn:
+            publish(
+                conn,
+                pub,
+                chunks,
+                hashes,
+                vectors,
+                provider=embedder.provider,
+                model=embedder.model,
+                dimensions=vectors.shape[1],
+                job_id=job_id,
+            )
+            lib = libraries.get_library(conn, ref.library_id)
+            row = versions.get_version(conn, lib.id, version) if lib else None
+        reporter.update(stage="done", embedded=embedded, force=True)
+        return IndexResult(
+            ref.library_id,
+            version,
+            job_id,
+            n_files,
+            len(chunks),
+            embedded,
+            len(chunks) - embedded,
+            False,
+            source.commit,
+            progress.elapsed,
+            bool(row and row.is_latest),
+        )
+    except BaseException as exc:
+        reason = (
+            "interrupted"
+            if isinstance(exc, KeyboardInterrupt)
+            else (str(exc) or type(exc).__name__)
+        )
+        with db.pool.connection() as conn:
+            jobs.finish_job(conn, job_id, "failed", error=reason)
+        raise

@@ -1,0 +1,64 @@
+"""Where documentation comes from: a local folder or a git repository at a ref."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from codex7.errors import SourceError
+from codex7.records import SourceFile
+from codex7.sources.select import Context7Config, SelectionRules, read_context7_json, select_files
+
+_REMOTE = re.compile(r"^(https?://|ssh://|git@|file://|github:|gitlab:)")
+
+
+@dataclass
+class OpenedSource:
+    kind: str  # "local" | "git" | "github"
+    spec: str  # as the user gave it
+    root: Path
+    ref: str | None = None
+    commit: str | None = None
+    web_base: str | None = None  # https://github.com/o/r/blob/<sha> for known forges
+    config: Context7Config = field(default_factory=Context7Config)
+
+    def files(self, rules: SelectionRules) -> list[SourceFile]:
+        out: list[SourceFile] = []
+        for rel in select_files(self.root, rules):
+            try:
+                text = (self.root / rel).read_text(encoding="utf-8")
+            except UnicodeDecodeError:
+                text = (self.root / rel).read_text(encoding="utf-8", errors="replace")
+            url = f"{self.web_base}/{rel}" if self.web_base else None
+            out.append(SourceFile(path=rel, text=text, url=url))
+        return out
+
+
+def is_git_spec(spec: str, ref: str | None) -> bool:
+    if _REMOTE.match(spec):
+        return True
+    return ref is not None and (Path(spec) / ".git").exists()
+
+
+def open_source(spec: str, *, ref: str | None = None, cache_dir: Path) -> OpenedSource:
+    """Pick local or git from the spec's shape: URLs and `github:o/r` are git, as is a local
+    repository when a ref is given; any other existing folder is read as it is on disk."""
+    if is_git_spec(spec, ref):
+        from codex7.sources.git import checkout
+
+        co = checkout(spec, ref, cache_dir)
+        kind = "github" if co.web_base and "github.com" in co.web_base else "git"
+        src = OpenedSource(kind, spec, co.root, co.ref, co.commit, co.web_base)
+    else:
+        if ref is not None:
+            raise SourceError(f"--ref {ref!r} needs a git repository, but {spec} is not one")
+        root = Path(spec).expanduser()
+        if not root.is_dir():
+            raise SourceError(
+                f"Source {spec!r} is not a folder or a git URL; give a docs folder, "
+                "a repository path with --ref, https://…, file://… or github:org/repo"
+            )
+        src = OpenedSource("local", spec, root.resolve())
+    src.config = read_context7_json(src.root)
+    return src

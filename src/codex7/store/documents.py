@@ -1,0 +1,75 @@
+"""SQL for the documents table: embedding reuse by hash, bulk replace of a version's chunks."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import psycopg
+from psycopg.types.json import Jsonb
+
+from codex7.records import Chunk
+
+
+def vectors_for_hashes(conn: psycopg.Connection, hashes: Sequence[str]) -> dict[str, np.ndarray]:
+    """Stored embeddings for any of these content hashes, from any library or version."""
+    if not hashes:
+        return {}
+    rows = conn.execute(
+        """
+        SELECT DISTINCT ON (content_hash) content_hash, embedding
+        FROM documents
+        WHERE content_hash = ANY(%s) AND embedding IS NOT NULL
+        """,
+        (list(hashes),),
+    ).fetchall()
+    return {h: e.to_numpy() if hasattr(e, "to_numpy") else np.asarray(e) for h, e in rows}
+
+
+def version_hashes(conn: psycopg.Connection, version_id: int) -> list[tuple[str, str, str]]:
+    """(source_path, title, content_hash) of a version's chunks in order: its content fingerprint."""
+    return [
+        (r[0], r[1], r[2])
+        for r in conn.execute(
+            "SELECT coalesce(source_path, ''), title, content_hash FROM documents"
+            " WHERE version_id = %s ORDER BY chunk_index",
+            (version_id,),
+        )
+    ]
+
+
+def replace_documents(
+    conn: psycopg.Connection,
+    version_id: int,
+    chunks: Sequence[Chunk],
+    hashes: Sequence[str],
+    vectors: np.ndarray,
+    source_type: str,
+) -> int:
+    """Delete a version's chunks and COPY the new ones in. Call inside the publish transaction."""
+    conn.execute("DELETE FROM documents WHERE version_id = %s", (version_id,))
+    columns = (
+        "version_id, chunk_index, title, hierarchy, content, content_hash, embedding, source_type,"
+        " source_path, source_url, has_code, code_language, token_count, metadata"
+    )
+    with conn.cursor() as cur, cur.copy(f"COPY documents ({columns}) FROM STDIN") as copy:
+        for i, (chunk, digest) in enumerate(zip(chunks, hashes, strict=True)):
+            copy.write_row(
+                (
+                    version_id,
+                    i,
+                    chunk.title,
+                    chunk.hierarchy,
+                    chunk.content,
+                    digest,
+                    vectors[i],
+                    source_type,
+                    chunk.path,
+                    chunk.url,
+                    chunk.has_code,
+                    chunk.code_language,
+                    chunk.token_count,
+                    Jsonb({**chunk.metadata, "file_chunk": chunk.chunk_index}),
+                )
+            )
+    return len(chunks)

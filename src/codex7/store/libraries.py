@@ -1,0 +1,93 @@
+"""SQL for the libraries table."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+from psycopg.rows import class_row
+from psycopg.types.json import Jsonb
+
+
+@dataclass
+class LibraryRow:
+    id: int
+    identifier: str
+    org: str
+    project: str
+    name: str
+    description: str
+    repository_url: str | None
+    homepage_url: str | None
+    trust_score: int
+    rules: list[str]
+    metadata: dict[str, Any]
+
+
+_COLUMNS = "id, identifier, org, project, name, description, repository_url, homepage_url, trust_score, rules, metadata"
+
+
+def get_library(conn: psycopg.Connection, identifier: str) -> LibraryRow | None:
+    with conn.cursor(row_factory=class_row(LibraryRow)) as cur:
+        return cur.execute(
+            f"SELECT {_COLUMNS} FROM libraries WHERE identifier = %s", (identifier,)
+        ).fetchone()
+
+
+def list_libraries(conn: psycopg.Connection) -> list[LibraryRow]:
+    with conn.cursor(row_factory=class_row(LibraryRow)) as cur:
+        return cur.execute(f"SELECT {_COLUMNS} FROM libraries ORDER BY identifier").fetchall()
+
+
+def upsert_library(
+    conn: psycopg.Connection,
+    *,
+    org: str,
+    project: str,
+    name: str | None,
+    description: str | None,
+    repository_url: str | None,
+    rules: list[str] | None,
+    trust_score: int | None = None,
+) -> int:
+    """Create the library or update the fields given (None leaves a field as it is)."""
+    row = conn.execute(
+        """
+        INSERT INTO libraries (identifier, org, project, name, description, repository_url, rules, trust_score)
+        VALUES (%(identifier)s, %(org)s, %(project)s, coalesce(%(name)s::text, %(project)s),
+                coalesce(%(description)s::text, ''), %(repository_url)s,
+                coalesce(%(rules)s::text[], '{}'), coalesce(%(trust_score)s::int, 5))
+        ON CONFLICT (identifier) DO UPDATE SET
+            name = coalesce(%(name)s::text, libraries.name),
+            description = coalesce(%(description)s::text, libraries.description),
+            repository_url = coalesce(%(repository_url)s::text, libraries.repository_url),
+            rules = coalesce(%(rules)s::text[], libraries.rules),
+            trust_score = coalesce(%(trust_score)s::int, libraries.trust_score),
+            updated_at = now()
+        RETURNING id
+        """,
+        {
+            "identifier": f"/{org}/{project}",
+            "org": org,
+            "project": project,
+            "name": name,
+            "description": description,
+            "repository_url": repository_url,
+            "rules": rules,
+            "trust_score": trust_score,
+        },
+    ).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def set_metadata(conn: psycopg.Connection, library_id: int, metadata: dict[str, Any]) -> None:
+    conn.execute(
+        "UPDATE libraries SET metadata = metadata || %s WHERE id = %s",
+        (Jsonb(metadata), library_id),
+    )
+
+
+def delete_library(conn: psycopg.Connection, identifier: str) -> bool:
+    return conn.execute("DELETE FROM libraries WHERE identifier = %s", (identifier,)).rowcount > 0

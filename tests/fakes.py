@@ -1,0 +1,74 @@
+"""A deterministic fake embedder for plumbing tests (never for search quality)."""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+
+from codex7.embeddings.base import Embedder
+
+
+class FakeEmbedder(Embedder):
+    """Hash-seeded unit vectors; records every text it was asked to embed."""
+
+    provider = "fake"
+
+    def __init__(self, model: str = "fake-8", dims: int = 8, max_tokens: int = 120):
+        self.model = model
+        self._dims = dims
+        self._max_tokens = max_tokens
+        self.calls: list[list[str]] = []
+
+    @property
+    def dimensions(self) -> int:
+        return self._dims
+
+    @property
+    def max_tokens(self) -> int:
+        return self._max_tokens
+
+    def count_tokens(self, text: str) -> int:
+        return len(text.split())
+
+    def embed_batch(self, texts: list[str]) -> np.ndarray:
+        self.calls.append(list(texts))
+        rows = []
+        for t in texts:
+            seed = int.from_bytes(hashlib.sha256(t.encode()).digest()[:4], "little")
+            v = np.random.default_rng(seed).standard_normal(self._dims).astype(np.float32)
+            rows.append(v / np.linalg.norm(v))
+        return np.vstack(rows)
+
+    @property
+    def embedded_texts(self) -> list[str]:
+        return [t for call in self.calls for t in call]
+
+
+class CountingEmbedder(Embedder):
+    """Wraps a real embedder and counts what reaches it."""
+
+    def __init__(self, inner: Embedder, fail_after: int | None = None):
+        self.inner = inner
+        self.provider = inner.provider
+        self.model = inner.model
+        self.batch_size = inner.batch_size
+        self.texts: list[str] = []
+        self.fail_after = fail_after
+
+    @property
+    def dimensions(self) -> int:
+        return self.inner.dimensions
+
+    @property
+    def max_tokens(self) -> int:
+        return self.inner.max_tokens
+
+    def count_tokens(self, text: str) -> int:
+        return self.inner.count_tokens(text)
+
+    def embed_batch(self, texts: list[str]) -> np.ndarray:
+        if self.fail_after is not None and len(self.texts) >= self.fail_after:
+            raise RuntimeError("embedding service went away")
+        self.texts += texts
+        return self.inner.embed_batch(texts)
