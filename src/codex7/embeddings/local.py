@@ -55,6 +55,8 @@ class LocalEmbedder(Embedder):
             if self.location not in _LOADED:
                 if Path(self.location).exists():  # a local path never needs the hub
                     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+                os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+                os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
                 try:
                     from sentence_transformers import SentenceTransformer
                 except ImportError:

@@ -74,7 +74,7 @@ class OpenAIEmbedder(Embedder):
 
     @cached_property
     def _encoding(self) -> Any:
-        from codex7.chunking.sizing import ensure_tiktoken_offline
+        from codex7.tokens import ensure_tiktoken_offline
 
         ensure_tiktoken_offline()
         import tiktoken

@@ -1,0 +1,1 @@
+"""The query flow: resolve a library version, retrieve hybrid candidates, assemble, render."""

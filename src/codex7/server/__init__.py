@@ -1,0 +1,1 @@
+"""The MCP server: Context7's tools over stdio, SSE and streamable HTTP."""

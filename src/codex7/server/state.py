@@ -1,0 +1,59 @@
+"""What a running server holds: settings, the database pool, and the lazily loaded embedder."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+
+from codex7.config import Settings
+from codex7.embeddings.base import Embedder
+from codex7.search.hybrid import Weights
+from codex7.store.database import Database
+
+log = logging.getLogger("codex7.server")
+
+
+@dataclass
+class ServerState:
+    settings: Settings
+    db: Database
+    _embedder: Embedder | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def weights(self) -> Weights:
+        s = self.settings
+        return Weights(
+            vector=s.search_vector_weight,
+            text=s.search_text_weight,
+            identifier=s.search_identifier_weight,
+            overfetch=s.search_overfetch,
+            k=s.search_rrf_k,
+        )
+
+    def embedder(self) -> Embedder | None:
+        """The query embedder, created on first use; None if it cannot be created."""
+        with self._lock:
+            if self._embedder is None:
+                from codex7.embeddings import get_embedder
+
+                try:
+                    self._embedder = get_embedder(self.settings)
+                except Exception as exc:
+                    log.warning("embedding model unavailable: %s", exc)
+                    return None
+            return self._embedder
+
+    def warm_up(self) -> None:
+        """Load the model in the background so the first query doesn't pay for it."""
+
+        def run() -> None:
+            emb = self.embedder()
+            if emb is not None:
+                try:
+                    emb.embed_query("warm up")
+                except Exception as exc:
+                    log.warning("embedding model failed to load: %s", exc)
+
+        threading.Thread(target=run, name="codex7-warm-up", daemon=True).start()

@@ -1,0 +1,156 @@
+"""The server as editors and teams run it: a spawned stdio process, and streamable HTTP."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+
+import pytest
+from mcp import Client, StdioServerParameters
+
+from tests.server.conftest import IndexedCorpus
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+def server_env(corpus: IndexedCorpus) -> dict[str, str]:
+    keep = {
+        k: v for k, v in os.environ.items() if not k.startswith("CODEX7_") and k != "DATABASE_URL"
+    }
+    return {**keep, **corpus.env(), "HF_HUB_OFFLINE": "1"}
+
+
+async def test_stdio_session_lists_and_answers(indexed_corpus: IndexedCorpus) -> None:
+    params = StdioServerParameters(
+        command=sys.executable, args=["-m", "codex7", "serve"], env=server_env(indexed_corpus)
+    )
+    async with Client(params) as client:
+        names = sorted(t.name for t in (await client.list_tools()).tools)
+        assert names == ["get-library-docs", "query-docs", "resolve-library-id"]
+        result = await client.call_tool(
+            "query-docs", {"libraryId": "/fastapi/fastapi", "query": "enable CORS"}
+        )
+        assert not result.is_error
+        assert "Source: tutorial/cors.md" in result.content[0].text
+        bad = await client.call_tool("query-docs", {"libraryId": "/no/such", "query": "x"})
+        assert bad.is_error and 'Library "/no/such" not found' in bad.content[0].text
+
+
+def test_stdio_stdout_carries_only_mcp_frames(indexed_corpus: IndexedCorpus) -> None:
+    frames = [
+        {
+            "jsonrpc": "2.0",
+            "id": 1,
+            "method": "initialize",
+            "params": {
+                "protocolVersion": "2025-06-18",
+                "capabilities": {},
+                "clientInfo": {"name": "t", "version": "1"},
+            },
+        },
+        {"jsonrpc": "2.0", "method": "notifications/initialized"},
+        {"jsonrpc": "2.0", "id": 2, "method": "tools/list"},
+        {
+            "jsonrpc": "2.0",
+            "id": 3,
+            "method": "tools/call",
+            "params": {"name": "resolve-library-id", "arguments": {"libraryName": "httpx"}},
+        },
+    ]
+    env = {**server_env(indexed_corpus), "CODEX7_WARM_UP": "false"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "codex7", "serve", "--transport", "stdio"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        text=True,
+    )
+    assert proc.stdin and proc.stdout
+    replies: dict[int, dict] = {}
+    for frame in frames:
+        proc.stdin.write(json.dumps(frame) + "\n")
+        proc.stdin.flush()
+        if "id" in frame:
+            line = proc.stdout.readline()
+            message = json.loads(line)  # anything but a JSON-RPC frame fails here
+            replies[message["id"]] = message
+    rest, _ = proc.communicate(timeout=60)
+    assert all(json.loads(line) for line in rest.splitlines() if line.strip())
+    assert [t["name"] for t in replies[2]["result"]["tools"]][:1] == ["resolve-library-id"]
+    assert "/encode/httpx" in replies[3]["result"]["content"][0]["text"]
+    assert proc.returncode == 0  # exits when stdin closes: no orphaned servers
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def http_server(indexed_corpus: IndexedCorpus) -> Iterator[str]:
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "codex7", "serve", "--transport", "http", "--port", str(port)],
+        env=server_env(indexed_corpus),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:  # readiness probe: the health endpoint answers once the app is up
+        try:
+            with urllib.request.urlopen(base + "/healthz", timeout=2) as r:
+                assert json.loads(r.read())["status"] == "ok"
+            break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                raise AssertionError(
+                    proc.stderr.read().decode() if proc.stderr else "server died"
+                ) from None
+            time.sleep(0.2)
+    yield base
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+async def test_streamable_http_session(http_server: str) -> None:
+    async with Client(f"{http_server}/mcp") as client:
+        tools = (await client.list_tools()).tools
+        assert {t.name for t in tools} == {"resolve-library-id", "query-docs", "get-library-docs"}
+        result = await client.call_tool(
+            "get-library-docs",
+            {
+                "context7CompatibleLibraryID": "/encode/httpx/0.28",
+                "topic": "proxies",
+                "tokens": 1200,
+            },
+        )
+        assert not result.is_error and "Source: advanced/proxies.md" in result.content[0].text
+        missing = await client.call_tool(
+            "get-library-docs", {"context7CompatibleLibraryID": "/encode/httpx/2"}
+        )
+        assert missing.is_error and "Available versions: 0.28.1" in missing.content[0].text
+
+
+def test_serving_never_loads_the_indexer_or_the_model() -> None:
+    code = (
+        "import sys, codex7.server.app, codex7.cli.serve; "
+        "heavy = [m for m in ('torch', 'sentence_transformers', 'llama_index', 'codex7.ingest', 'codex7.chunking') if m in sys.modules]; "
+        "print(heavy)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
