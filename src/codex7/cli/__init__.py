@@ -44,12 +44,14 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from codex7.cli import db, index, serve
+    from codex7.cli import ask, db, index, serve
 
     cli.add_command(db.db)
     for command in index.COMMANDS:
         cli.add_command(command)
     cli.add_command(serve.serve)
+    cli.add_command(ask.resolve)
+    cli.add_command(ask.query)
 
 
 _register()

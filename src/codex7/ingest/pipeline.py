@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ from codex7.ids import parse_library_id
 from codex7.ingest.dedupe import content_hash, split_known
 from codex7.ingest.progress import Progress, ProgressCallback, Reporter
 from codex7.ingest.publish import Publication, publish
-from codex7.records import Chunk
+from codex7.records import Chunk, SourceFile
 from codex7.sources import OpenedSource, open_source
 from codex7.sources.select import SelectionRules
 from codex7.store import documents, jobs, libraries, versions
@@ -64,17 +65,33 @@ def default_version(req: IndexRequest) -> str:
     return version
 
 
-def chunk_source(
-    source: OpenedSource, rules: SelectionRules, embedder: Embedder, reporter: Reporter
-) -> tuple[int, list[Chunk]]:
+# Bump when chunking changes, so fingerprints of versions chunked the old way stop matching.
+CHUNKER_VERSION = 1
+
+
+def read_files(source: OpenedSource, rules: SelectionRules) -> list[SourceFile]:
     files = source.files(rules)
     if not files:
         raise SourceError(
             f"No documentation files found in {source.spec} (looked for .md, .mdx, .markdown, .rst, .txt"
             " outside excluded folders); check the path, --folder or context7.json"
         )
+    return files
+
+
+def files_fingerprint(files: list[SourceFile], max_tokens: int, model: str) -> str:
+    """Same files, same chunker, same model: the version's chunks cannot have changed."""
+    digest = hashlib.sha256(f"chunker={CHUNKER_VERSION};max={max_tokens};model={model}".encode())
+    for f in files:
+        digest.update(f"\0{f.path}\0{f.url or ''}\0".encode())
+        digest.update(hashlib.sha256(f.text.encode()).digest())
+    return digest.hexdigest()
+
+
+def chunk_files(
+    files: list[SourceFile], max_tokens: int, embedder: Embedder, reporter: Reporter
+) -> list[Chunk]:
     reporter.update(stage="chunking", files_total=len(files))
-    max_tokens = min(embedder.max_tokens, MAX_CHUNK_TOKENS)
     chunks: list[Chunk] = []
     for i, file in enumerate(files, 1):
         fallback = Path(file.path).stem.replace("-", " ").replace("_", " ").strip().capitalize()
@@ -85,7 +102,7 @@ def chunk_source(
             fallback_title=fallback or None,
         )
         reporter.update(files_done=i, chunks=len(chunks))
-    return len(files), chunks
+    return chunks
 
 
 def embed_new(
@@ -116,6 +133,54 @@ def embed_new(
     for i, h in enumerate(hashes):
         vectors[i] = known[h]
     return vectors, len(todo)
+
+
+def _unchanged(
+    db: Database,
+    job_id: int,
+    req: IndexRequest,
+    library_id: int,
+    existing: versions.VersionRow,
+    n_files: int,
+    source: OpenedSource,
+    reporter: Reporter,
+    progress: Progress,
+) -> IndexResult:
+    """Nothing to do but record the run (and flip latest if asked)."""
+    n = existing.document_count
+    with db.pool.connection() as conn:
+        if req.name or req.description:
+            conn.execute(
+                "UPDATE libraries SET name = coalesce(%s, name), description = coalesce(%s, description)"
+                " WHERE id = %s",
+                (req.name, req.description, library_id),
+            )
+        if req.latest:
+            versions.set_latest(conn, library_id, existing.id)
+        conn.execute("UPDATE versions SET indexed_at = now() WHERE id = %s", (existing.id,))
+        jobs.update_counters(
+            conn, job_id, files_total=n_files, files_done=n_files, chunks=n, embedded=0, reused=n
+        )
+        jobs.finish_job(conn, job_id, "succeeded", library_id=library_id, version_id=existing.id)
+        row = conn.execute(
+            "SELECT is_latest FROM versions WHERE id = %s", (existing.id,)
+        ).fetchone()
+    reporter.update(
+        stage="done", files_total=n_files, files_done=n_files, chunks=n, reused=n, force=True
+    )
+    return IndexResult(
+        parse_library_id(req.library).library_id,
+        existing.version,
+        job_id,
+        n_files,
+        n,
+        0,
+        n,
+        True,
+        source.commit,
+        progress.elapsed,
+        bool(row and row[0]),
+    )
 
 
 def index_version(
@@ -156,52 +221,36 @@ def index_version(
             exclude_folders=req.exclude_folders,
             exclude_files=req.exclude_files,
         )
-        n_files, chunks = chunk_source(source, rules, embedder, reporter)
-        hashes = [content_hash(c.embed_text) for c in chunks]
-        fingerprint = [(c.path, c.title, h) for c, h in zip(chunks, hashes, strict=True)]
-
+        files = read_files(source, rules)
+        n_files = len(files)
+        max_tokens = min(embedder.max_tokens, MAX_CHUNK_TOKENS)
+        files_fp = files_fingerprint(files, max_tokens, embedder.model)
         with db.pool.connection() as conn:
             lib = libraries.get_library(conn, ref.library_id)
             existing = versions.get_version(conn, lib.id, version) if lib else None
-            unchanged = (
-                existing is not None and documents.version_hashes(conn, existing.id) == fingerprint
+        if (
+            existing is not None
+            and lib is not None
+            and existing.metadata.get("fingerprint") == files_fp
+        ):
+            return _unchanged(
+                db, job_id, req, lib.id, existing, n_files, source, reporter, progress
             )
-        if unchanged and existing is not None and lib is not None:
+
+        chunks = chunk_files(files, max_tokens, embedder, reporter)
+        hashes = [content_hash(c.embed_text) for c in chunks]
+        fingerprint = [(c.path, c.title, h) for c, h in zip(chunks, hashes, strict=True)]
+        if existing is not None and lib is not None:
             with db.pool.connection() as conn:
-                if req.latest:
-                    versions.set_latest(conn, lib.id, existing.id)
-                conn.execute("UPDATE versions SET indexed_at = now() WHERE id = %s", (existing.id,))
-                jobs.update_counters(
-                    conn,
-                    job_id,
-                    files_total=n_files,
-                    files_done=n_files,
-                    chunks=len(chunks),
-                    embedded=0,
-                    reused=len(chunks),
-                )
-                jobs.finish_job(
-                    conn, job_id, "succeeded", library_id=lib.id, version_id=existing.id
-                )
-                is_latest = bool(
+                if documents.version_hashes(conn, existing.id) == fingerprint:
                     conn.execute(
-                        "SELECT is_latest FROM versions WHERE id = %s", (existing.id,)
-                    ).fetchone()[0]  # type: ignore[index]
-                )
-            reporter.update(stage="done", reused=len(chunks), force=True)
-            return IndexResult(
-                ref.library_id,
-                version,
-                job_id,
-                n_files,
-                len(chunks),
-                0,
-                len(chunks),
-                True,
-                source.commit,
-                progress.elapsed,
-                is_latest,
-            )
+                        "UPDATE versions SET metadata = metadata || jsonb_build_object('fingerprint', %s::text)"
+                        " WHERE id = %s",
+                        (files_fp, existing.id),
+                    )
+                    return _unchanged(
+                        db, job_id, req, lib.id, existing, n_files, source, reporter, progress
+                    )
 
         vectors, embedded = embed_new(db, embedder, chunks, hashes, reporter)
         reporter.update(stage="publishing", force=True)
@@ -224,7 +273,11 @@ def index_version(
             rules=cfg.rules if (cfg.rules or source.kind != "local") else None,
             git_commit=source.commit,
             source=source_info,
-            metadata={"previous_versions": cfg.previous_versions, "files": n_files},
+            metadata={
+                "previous_versions": cfg.previous_versions,
+                "files": n_files,
+                "fingerprint": files_fp,
+            },
             source_type=source.kind,
             latest=req.latest,
         )

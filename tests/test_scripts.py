@@ -1,0 +1,35 @@
+"""Tiny-scale smoke runs of the benchmark scripts, so they don't rot."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from tests.conftest import REPO
+
+
+def test_bench_index_smoke(db_url: str) -> None:
+    env = {**os.environ, "DATABASE_URL": db_url, "HF_HUB_OFFLINE": "1"}
+    out = subprocess.run(
+        [
+            sys.executable,
+            str(REPO / "scripts/bench_index.py"),
+            "--library",
+            "/encode/httpx",
+            "--files",
+            "2",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert out.returncode == 0, out.stderr
+    rows = [
+        line.split("|") for line in out.stdout.splitlines() if line.startswith(("| cold", "| warm"))
+    ]
+    assert [r[1].strip() for r in rows] == ["cold", "warm"]
+    cold_chunks, cold_embedded = int(rows[0][3]), int(rows[0][4])
+    assert cold_chunks > 0 and cold_embedded == cold_chunks
+    assert int(rows[1][4]) == 0  # the warm run embeds nothing
