@@ -23,7 +23,7 @@ import numpy as np
 
 from codex7.config import Settings
 from codex7.embeddings import get_embedder
-from codex7.embeddings.base import Embedder
+from codex7.embeddings.base import Embedder, WrappedEmbedder
 from codex7.ingest.pipeline import IndexRequest, index_version
 from codex7.store.database import open_database
 
@@ -31,25 +31,13 @@ REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO.parent / "shared" / "corpus"
 
 
-class TimedEmbedder(Embedder):
+class TimedEmbedder(WrappedEmbedder):
     """Measures the time spent inside the real embedder."""
 
     def __init__(self, inner: Embedder):
-        self.inner, self.provider, self.model = inner, inner.provider, inner.model
-        self.batch_size = inner.batch_size
+        super().__init__(inner)
         self.seconds = 0.0
         self.texts = 0
-
-    @property
-    def dimensions(self) -> int:
-        return self.inner.dimensions
-
-    @property
-    def max_tokens(self) -> int:
-        return self.inner.max_tokens
-
-    def count_tokens(self, text: str) -> int:
-        return self.inner.count_tokens(text)
 
     def embed_batch(self, texts: list[str]) -> np.ndarray:
         start = time.perf_counter()
@@ -122,8 +110,6 @@ def main() -> None:
                         "overhead_pct": 100 * (r.seconds - emb) / emb if emb else float("nan"),
                     }
                 )
-        if settings.database_url is None and (work / "data").exists():
-            pass
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

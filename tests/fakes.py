@@ -6,7 +6,7 @@ import hashlib
 
 import numpy as np
 
-from codex7.embeddings.base import Embedder
+from codex7.embeddings.base import Embedder, WrappedEmbedder
 
 
 class FakeEmbedder(Embedder):
@@ -45,27 +45,13 @@ class FakeEmbedder(Embedder):
         return [t for call in self.calls for t in call]
 
 
-class CountingEmbedder(Embedder):
-    """Wraps a real embedder and counts what reaches it."""
+class CountingEmbedder(WrappedEmbedder):
+    """Wraps a real embedder and records what reaches it; can fail after N texts."""
 
     def __init__(self, inner: Embedder, fail_after: int | None = None):
-        self.inner = inner
-        self.provider = inner.provider
-        self.model = inner.model
-        self.batch_size = inner.batch_size
+        super().__init__(inner)
         self.texts: list[str] = []
         self.fail_after = fail_after
-
-    @property
-    def dimensions(self) -> int:
-        return self.inner.dimensions
-
-    @property
-    def max_tokens(self) -> int:
-        return self.inner.max_tokens
-
-    def count_tokens(self, text: str) -> int:
-        return self.inner.count_tokens(text)
 
     def embed_batch(self, texts: list[str]) -> np.ndarray:
         if self.fail_after is not None and len(self.texts) >= self.fail_after:

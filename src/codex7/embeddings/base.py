@@ -51,3 +51,27 @@ class Embedder(ABC):
 def normalize_rows(vectors: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     return (vectors / np.where(norms == 0, 1, norms)).astype(np.float32)
+
+
+class WrappedEmbedder(Embedder):
+    """Delegates everything to `inner`; subclasses override `embed_batch` to observe calls."""
+
+    def __init__(self, inner: Embedder):
+        self.inner = inner
+        self.provider = inner.provider
+        self.model = inner.model
+        self.batch_size = inner.batch_size
+
+    @property
+    def dimensions(self) -> int:
+        return self.inner.dimensions
+
+    @property
+    def max_tokens(self) -> int:
+        return self.inner.max_tokens
+
+    def count_tokens(self, text: str) -> int:
+        return self.inner.count_tokens(text)
+
+    def embed_batch(self, texts: list[str]) -> np.ndarray:
+        return self.inner.embed_batch(texts)

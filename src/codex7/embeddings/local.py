@@ -6,6 +6,7 @@ torch and sentence-transformers are imported on first use, never at import time.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import threading
 from functools import cached_property
@@ -57,6 +58,7 @@ class LocalEmbedder(Embedder):
                     os.environ.setdefault("HF_HUB_OFFLINE", "1")
                 os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
                 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+                logging.getLogger("sentence_transformers").setLevel(logging.WARNING)
                 try:
                     from sentence_transformers import SentenceTransformer
                 except ImportError:

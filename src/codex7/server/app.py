@@ -59,6 +59,7 @@ def build_server(settings: Settings) -> Codex7Server:
         instructions=INSTRUCTIONS,
         website_url="https://github.com/codex7/codex7",
         lifespan=lifespan,
+        log_level="WARNING",
     )
     register_tools(server)
 
