@@ -4,5 +4,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh "local,dev"
 venv="${CODEX7_VENV:-.venv}"
+# The official Context7 MCP client, for the end-to-end API test (tests fail, not skip, without it).
+client_dir=".cache/context7-mcp"
+if [ ! -f "$client_dir/node_modules/@upstash/context7-mcp/dist/index.js" ]; then
+    npm install --silent --no-audit --no-fund --prefix "$client_dir" @upstash/context7-mcp@4.1.1
+fi
 "$venv/bin/ruff" check src tests scripts
 "$venv/bin/python" -m pytest "$@"

@@ -18,10 +18,9 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from codex7.config import Settings
 from codex7.store.migrate import migrate
+from tests.paths import CORPUS, REPO, SHARED  # noqa: F401  (re-exported for tests)
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
-CORPUS = SHARED / "corpus"
+pytest_plugins = ["tests.corpus"]  # indexed_corpus and http_server fixtures
 
 _SCRUBBED = ("DATABASE_URL", "OPENAI_API_KEY", "OPENAI_BASE_URL")
 

@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 
-from tests.conftest import REPO
+from tests.paths import REPO
 
 
 def test_bench_index_smoke(db_url: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Literal
 
@@ -62,6 +63,9 @@ class Settings(BaseSettings):
     default_tokens: int = Field(default=5000, gt=0)
     warm_up: bool = True  # load the embedding model in the background when the server starts
 
+    # Comma-separated keys for the REST API (/api); unset = open. Compared by SHA-256 digest.
+    api_keys: SecretStr | None = None
+
     pool_min_size: int = Field(default=1, ge=0)
     pool_max_size: int = Field(default=8, gt=0)
 
@@ -73,6 +77,13 @@ class Settings(BaseSettings):
     def dimensions(self) -> int | None:
         """Embedding dimension if known without loading the model."""
         return self.embedding_dimensions or KNOWN_DIMENSIONS.get(self.model_name)
+
+    @property
+    def api_key_digests(self) -> frozenset[str]:
+        raw = self.api_keys.get_secret_value() if self.api_keys else ""
+        return frozenset(
+            hashlib.sha256(k.strip().encode()).hexdigest() for k in raw.split(",") if k.strip()
+        )
 
     @property
     def pgdata(self) -> Path:

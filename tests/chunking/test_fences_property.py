@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from codex7.chunking import chunk_file
-from codex7.chunking.fences import fences_balanced, protect_code
+from codex7.fences import fences_balanced, protect_code
 from codex7.records import SourceFile
 
 words = st.text(alphabet="abcdefghij #*", min_size=1, max_size=12)

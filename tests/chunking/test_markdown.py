@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 
 from codex7.chunking import chunk_file
-from codex7.chunking.fences import fences_balanced, protect_code
 from codex7.chunking.markdown import clean_heading
 from codex7.chunking.sizing import tiktoken_counter
+from codex7.fences import fences_balanced, protect_code
 from codex7.records import SourceFile
-from tests.conftest import CORPUS
+from tests.paths import CORPUS
 
 count = tiktoken_counter()
 
@@ -118,7 +118,11 @@ def test_rst_sections_and_code_blocks() -> None:
 
 
 def _fence_lines(text: str) -> list[str]:
-    return [ln.strip() for ln in text.split("\n") if re.match(r"^\s*(`{3,}|~{3,})", ln)]
+    return [
+        ln.strip()
+        for ln in text.split("\n")
+        if re.match(r"^\s*(`{3,}|~{3,})(\s.*|[\w{\[.+#-].*)?$", ln)
+    ]
 
 
 @pytest.mark.slow
@@ -140,3 +144,12 @@ def test_every_chunk_of_the_whole_corpus_has_balanced_fences() -> None:
                 assert fences_balanced(c.content), (f.path, c.title)
                 assert len(_fence_lines(c.content)) % 2 == 0, (f.path, c.title)
     assert files > 2000 and chunks > 40000
+
+
+def test_traceback_carets_are_code_not_fences() -> None:
+    text = (
+        "# Tb\n\n```pycon\n>>> f()\n    lumberjack()\n    ~~~~~~~~~~^^\nIndexError\n```\n\nAfter.\n"
+    )
+    chunks = chunks_of(text)
+    assert len(chunks) == 1 and chunks[0].code_language == "pycon"
+    assert "~~~~~~~~~~^^\nIndexError\n```\n\nAfter." in chunks[0].content

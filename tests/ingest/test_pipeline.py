@@ -17,8 +17,8 @@ from codex7.ingest import pipeline
 from codex7.ingest.pipeline import IndexRequest, index_version
 from codex7.store import documents
 from codex7.store.database import Database, open_database
-from tests.conftest import CORPUS
 from tests.fakes import CountingEmbedder, FakeEmbedder
+from tests.paths import CORPUS
 
 HTTPX = CORPUS / "encode/httpx/0.28.1"
 SLICE = ["quickstart.md", "async.md", "exceptions.md"]

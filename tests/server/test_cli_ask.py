@@ -5,7 +5,7 @@ from __future__ import annotations
 from click.testing import CliRunner
 
 from codex7.cli import cli
-from tests.server.conftest import IndexedCorpus
+from tests.corpus import IndexedCorpus
 
 
 def test_resolve_and_query_from_the_shell(indexed_corpus: IndexedCorpus) -> None:

@@ -10,7 +10,7 @@ from mcp import Client
 
 from codex7.server.app import build_server
 from codex7.tokens import tiktoken_counter
-from tests.server.conftest import RULES, SLICES, IndexedCorpus, dev_queries
+from tests.corpus import RULES, SLICES, IndexedCorpus, dev_queries
 
 pytestmark = pytest.mark.anyio
 

@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
-from collections.abc import Iterator
 
 import pytest
 from mcp import Client, StdioServerParameters
 
-from tests.server.conftest import IndexedCorpus
+from tests.corpus import IndexedCorpus, server_env
 
 pytestmark = pytest.mark.anyio
 
@@ -22,13 +17,6 @@ pytestmark = pytest.mark.anyio
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
-
-
-def server_env(corpus: IndexedCorpus) -> dict[str, str]:
-    keep = {
-        k: v for k, v in os.environ.items() if not k.startswith("CODEX7_") and k != "DATABASE_URL"
-    }
-    return {**keep, **corpus.env(), "HF_HUB_OFFLINE": "1"}
 
 
 async def test_stdio_session_lists_and_answers(indexed_corpus: IndexedCorpus) -> None:
@@ -91,40 +79,6 @@ def test_stdio_stdout_carries_only_mcp_frames(indexed_corpus: IndexedCorpus) -> 
     assert [t["name"] for t in replies[2]["result"]["tools"]][:1] == ["resolve-library-id"]
     assert "/encode/httpx" in replies[3]["result"]["content"][0]["text"]
     assert proc.returncode == 0  # exits when stdin closes: no orphaned servers
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture
-def http_server(indexed_corpus: IndexedCorpus) -> Iterator[str]:
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "codex7", "serve", "--transport", "http", "--port", str(port)],
-        env=server_env(indexed_corpus),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:  # readiness probe: the health endpoint answers once the app is up
-        try:
-            with urllib.request.urlopen(base + "/healthz", timeout=2) as r:
-                assert json.loads(r.read())["status"] == "ok"
-            break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                raise AssertionError(
-                    proc.stderr.read().decode() if proc.stderr else "server died"
-                ) from None
-            time.sleep(0.2)
-    yield base
-    proc.terminate()
-    proc.wait(timeout=30)
 
 
 async def test_streamable_http_session(http_server: str) -> None:

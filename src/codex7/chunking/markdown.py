@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from llama_index.core import Document
 from llama_index.core.node_parser import MarkdownNodeParser
 
-from codex7.chunking.fences import PLACEHOLDER, Fence, protect_code, restore_code, split_fence
 from codex7.chunking.mdx import clean_markup, has_words, split_front_matter
 from codex7.chunking.sizing import Counter, split_prose
+from codex7.fences import PLACEHOLDER, Fence, protect_code, restore_code, split_fence
 from codex7.records import Chunk, SourceFile
 
 _SEP = "\x1f"  # header_path separator that cannot occur in a heading

@@ -45,27 +45,39 @@ def search_libraries(
 ) -> list[LibraryResult]:
     rows = conn.execute(
         """
-        SELECT l.identifier, coalesce(sum(v.document_count) FILTER (WHERE v.is_latest), 0),
+        SELECT l.identifier,
+               coalesce(max(v.document_count) FILTER (WHERE v.is_latest), 0),
                coalesce(array_agg(v.version ORDER BY v.version_normalized DESC)
-                        FILTER (WHERE v.id IS NOT NULL), '{}')
+                        FILTER (WHERE v.id IS NOT NULL), '{}'),
+               max(v.version) FILTER (WHERE v.is_latest),
+               max(v.indexed_at),
+               coalesce((SELECT sum(d.token_count) FROM documents d
+                         JOIN versions lv ON lv.id = d.version_id
+                         WHERE lv.library_id = l.id AND lv.is_latest), 0)
         FROM libraries l LEFT JOIN versions v ON v.library_id = l.id
         GROUP BY l.id
         """
     ).fetchall()
+    info = {r[0]: r for r in rows}
     snippets = {r[0]: int(r[1]) for r in rows}
-    versions = {r[0]: list(r[2]) for r in rows}
-    ranked = rank_libraries(list_libraries(conn), name, query, snippets)
-    return [
-        LibraryResult(
-            title=lib.name,
-            library_id=lib.identifier,
-            description=lib.description,
-            snippets=snippets.get(lib.identifier, 0),
-            trust_score=lib.trust_score,
-            versions=[f"{lib.identifier}/{v}" for v in versions.get(lib.identifier, [])],
+    results = []
+    for lib in rank_libraries(list_libraries(conn), name, query, snippets):
+        _, count, tags, latest, updated, tokens = info[lib.identifier]
+        results.append(
+            LibraryResult(
+                title=lib.name,
+                library_id=lib.identifier,
+                description=lib.description,
+                snippets=int(count),
+                trust_score=lib.trust_score,
+                versions=[f"{lib.identifier}/{v}" for v in tags],
+                version_tags=list(tags),
+                latest_version=latest,
+                total_tokens=int(tokens),
+                last_update=updated,
+            )
         )
-        for lib in ranked
-    ]
+    return results
 
 
 def _embed(embedder: Embedder | None, query: str) -> tuple[np.ndarray | None, str | None]:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 
 from codex7.search.assemble import Snippet
 
@@ -36,6 +37,10 @@ class LibraryResult:
     snippets: int
     trust_score: int
     versions: list[str]  # full IDs: /org/project/version
+    version_tags: list[str] = field(default_factory=list)  # bare: 0.28.1
+    latest_version: str | None = None
+    total_tokens: int = 0
+    last_update: datetime | None = None
 
 
 def render_libraries(results: Sequence[LibraryResult]) -> str:

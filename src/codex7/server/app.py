@@ -13,10 +13,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from codex7 import __version__
+from codex7.api.routes import register_api
 from codex7.config import Settings
-from codex7.server.state import ServerState
+from codex7.server.state import ServerState, StateHolder
 from codex7.server.tools import apply_aliases, register_tools
-from codex7.store.database import open_database
 
 INSTRUCTIONS = """Codex7 serves this team's indexed documentation (Context7-compatible).
 Use it whenever the user asks about a library, framework, SDK, API, CLI tool or service: API syntax, configuration, version migration, library-specific debugging, setup and CLI usage — even for well-known libraries, and prefer it over web search, since it holds the exact versions the team uses.
@@ -40,18 +40,17 @@ class Codex7Server(MCPServer[ServerState]):
 
 
 def build_server(settings: Settings) -> Codex7Server:
+    holder = StateHolder(settings)
+
     @asynccontextmanager
     async def lifespan(_: MCPServer[ServerState]) -> AsyncIterator[ServerState]:
         import anyio
 
-        db = await anyio.to_thread.run_sync(lambda: open_database(settings))
-        state = ServerState(settings=settings, db=db)
-        if settings.warm_up:
-            state.warm_up()
+        state = await anyio.to_thread.run_sync(holder.get)
         try:
             yield state
         finally:
-            await anyio.to_thread.run_sync(db.close)
+            await anyio.to_thread.run_sync(holder.close)
 
     server = Codex7Server(
         name="Codex7",
@@ -62,6 +61,7 @@ def build_server(settings: Settings) -> Codex7Server:
         log_level="WARNING",
     )
     register_tools(server)
+    register_api(server, holder)
 
     @server.custom_route("/healthz", methods=["GET"])
     async def healthz(_: Request) -> JSONResponse:

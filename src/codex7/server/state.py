@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from codex7.config import Settings
 from codex7.embeddings.base import Embedder
 from codex7.search.hybrid import Weights
-from codex7.store.database import Database
+from codex7.store.database import Database, open_database
 
 log = logging.getLogger("codex7.server")
 
@@ -57,3 +57,26 @@ class ServerState:
                     log.warning("embedding model failed to load: %s", exc)
 
         threading.Thread(target=run, name="codex7-warm-up", daemon=True).start()
+
+
+class StateHolder:
+    """Opens the database once, on first use, for MCP tools and REST routes alike."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self._state: ServerState | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> ServerState:
+        with self._lock:
+            if self._state is None:
+                self._state = ServerState(settings=self.settings, db=open_database(self.settings))
+                if self.settings.warm_up:
+                    self._state.warm_up()
+            return self._state
+
+    def close(self) -> None:
+        with self._lock:
+            if self._state is not None:
+                self._state.db.close()
+                self._state = None

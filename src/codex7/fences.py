@@ -1,4 +1,4 @@
-"""Fenced code blocks (``` and ~~~): find them, hide them from the heading parser, split big ones."""
+"""Fenced code blocks (``` and ~~~): find them, hide them from the heading parser, split big ones; pure."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 # Any indentation: docs nest fences inside list items and JSX (<Steps>, <TabItem>).
-_OPEN = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
+# An info string follows a space or starts with a word, `{`, `[`, `.`, `+`, `#` or `-`: a line like
+# `~~~~~^^` (Python's traceback carets) is code, not a fence.
+_OPEN = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})(?P<info>(?:\s.*|[\w{\[.+#-].*)?)$")
 PLACEHOLDER = re.compile(r"^\x00CODE(\d+)\x00$")
 
 

@@ -1,10 +1,16 @@
-"""One database indexed (real local model) from slices of the shared corpus, for all server tests."""
+"""Fixtures: one database indexed (real local model) from slices of the shared corpus, and an HTTP server on it."""
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
-from collections.abc import Callable
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,7 +21,7 @@ from codex7.embeddings.local import LocalEmbedder
 from codex7.ingest.pipeline import IndexRequest, index_version
 from codex7.store.database import open_database
 from codex7.store.migrate import migrate
-from tests.conftest import CORPUS, SHARED
+from tests.paths import CORPUS, SHARED
 
 SLICES: dict[tuple[str, str], list[str]] = {
     ("/fastapi/fastapi", "0.141.1"): [
@@ -119,3 +125,44 @@ def dev_queries() -> list[dict]:
         for line in (SHARED / "eval/dev_queries.jsonl").read_text().splitlines()
         if line.strip()
     ]
+
+
+def server_env(corpus: IndexedCorpus, **extra: str) -> dict[str, str]:
+    keep = {
+        k: v for k, v in os.environ.items() if not k.startswith("CODEX7_") and k != "DATABASE_URL"
+    }
+    return {**keep, **corpus.env(), "HF_HUB_OFFLINE": "1", **extra}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def http_server(indexed_corpus: IndexedCorpus) -> Iterator[str]:
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "codex7", "serve", "--transport", "http", "--port", str(port)],
+        env=server_env(indexed_corpus),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:  # readiness probe: the health endpoint answers once the app is up
+        try:
+            with urllib.request.urlopen(base + "/healthz", timeout=2) as r:
+                assert json.loads(r.read())["status"] == "ok"
+            break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                raise AssertionError(
+                    proc.stderr.read().decode() if proc.stderr else "server died"
+                ) from None
+            time.sleep(0.2)
+    yield base
+    proc.terminate()
+    proc.wait(timeout=30)
