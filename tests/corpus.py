@@ -8,9 +8,11 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -140,29 +142,47 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+@contextmanager
+def running_server(corpus: IndexedCorpus, transport: str) -> Iterator[str]:
+    """`codex7 serve --transport TRANSPORT` on a free loopback port; yields its base URL."""
+    port = _free_port()
+    with tempfile.TemporaryFile() as log:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "codex7",
+                "serve",
+                "--transport",
+                transport,
+                "--port",
+                str(port),
+            ],
+            env=server_env(corpus),
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+        )
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:  # readiness probe: the health endpoint answers once the app is up
+            try:
+                with urllib.request.urlopen(base + "/healthz", timeout=2) as r:
+                    assert json.loads(r.read())["status"] == "ok"
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    proc.kill()
+                    log.seek(0)
+                    raise AssertionError(log.read().decode(errors="replace")) from None
+                time.sleep(0.2)
+        try:
+            yield base
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+
+
 @pytest.fixture(scope="module")
 def http_server(indexed_corpus: IndexedCorpus) -> Iterator[str]:
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "codex7", "serve", "--transport", "http", "--port", str(port)],
-        env=server_env(indexed_corpus),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:  # readiness probe: the health endpoint answers once the app is up
-        try:
-            with urllib.request.urlopen(base + "/healthz", timeout=2) as r:
-                assert json.loads(r.read())["status"] == "ok"
-            break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                raise AssertionError(
-                    proc.stderr.read().decode() if proc.stderr else "server died"
-                ) from None
-            time.sleep(0.2)
-    yield base
-    proc.terminate()
-    proc.wait(timeout=30)
+    with running_server(indexed_corpus, "http") as base:
+        yield base

@@ -7,9 +7,10 @@ import subprocess
 import sys
 
 import pytest
-from mcp import Client, StdioServerParameters
+from mcp import Client, ClientSession, StdioServerParameters
+from mcp.client.sse import sse_client
 
-from tests.corpus import IndexedCorpus, server_env
+from tests.corpus import IndexedCorpus, running_server, server_env
 
 pytestmark = pytest.mark.anyio
 
@@ -98,6 +99,23 @@ async def test_streamable_http_session(http_server: str) -> None:
             "get-library-docs", {"context7CompatibleLibraryID": "/encode/httpx/2"}
         )
         assert missing.is_error and "Available versions: 0.28.1" in missing.content[0].text
+
+
+async def test_sse_session(indexed_corpus: IndexedCorpus) -> None:
+    with running_server(indexed_corpus, "sse") as base:
+        async with (
+            sse_client(f"{base}/sse") as (read, write),
+            ClientSession(read, write) as session,
+        ):
+            await session.initialize()
+            tools = (await session.list_tools()).tools
+            assert {t.name for t in tools} == {
+                "resolve-library-id",
+                "query-docs",
+                "get-library-docs",
+            }
+            found = await session.call_tool("resolve-library-id", {"libraryName": "fastapi"})
+            assert "- Context7-compatible library ID: /fastapi/fastapi" in found.content[0].text
 
 
 def test_serving_never_loads_the_indexer_or_the_model() -> None:
