@@ -44,7 +44,7 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from codex7.cli import ask, db, index, serve
+    from codex7.cli import ask, db, evaluate, index, serve
 
     cli.add_command(db.db)
     for command in index.COMMANDS:
@@ -52,6 +52,7 @@ def _register() -> None:
     cli.add_command(serve.serve)
     cli.add_command(ask.resolve)
     cli.add_command(ask.query)
+    cli.add_command(evaluate.evaluate)
 
 
 _register()

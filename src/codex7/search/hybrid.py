@@ -9,6 +9,7 @@ import numpy as np
 import psycopg
 from psycopg.rows import class_row
 
+from codex7.config import Settings
 from codex7.search.fusion import rrf
 
 
@@ -34,6 +35,16 @@ class Weights:
     identifier: float = 1.5
     overfetch: int = 50
     k: int = 60
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Weights:
+        return cls(
+            vector=settings.search_vector_weight,
+            text=settings.search_text_weight,
+            identifier=settings.search_identifier_weight,
+            overfetch=settings.search_overfetch,
+            k=settings.search_rrf_k,
+        )
 
 
 @dataclass

@@ -23,14 +23,7 @@ class ServerState:
 
     @property
     def weights(self) -> Weights:
-        s = self.settings
-        return Weights(
-            vector=s.search_vector_weight,
-            text=s.search_text_weight,
-            identifier=s.search_identifier_weight,
-            overfetch=s.search_overfetch,
-            k=s.search_rrf_k,
-        )
+        return Weights.from_settings(self.settings)
 
     def embedder(self) -> Embedder | None:
         """The query embedder, created on first use; None if it cannot be created."""
