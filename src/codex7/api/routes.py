@@ -18,7 +18,7 @@ from codex7.api.auth import allowed
 from codex7.api.payloads import context_json, error_body, legacy_text, search_result
 from codex7.errors import InvalidLibraryId, LibraryNotFound, VersionNotFound
 from codex7.ids import parse_library_id
-from codex7.search.docs import library_docs, search_libraries
+from codex7.search.docs import search_libraries
 from codex7.server.state import ServerState, StateHolder
 from codex7.tokens import tiktoken_counter
 
@@ -69,16 +69,7 @@ def _docs(state: ServerState, library_id: str, query: str | None, tokens: int | 
             "Invalid library ID format. Expected: `/owner/repo` or `/owner/repo/version`.",
         ) from None
     try:
-        with state.db.pool.connection() as conn:
-            return library_docs(
-                conn,
-                state.embedder,
-                library_id,
-                query,
-                tokens,
-                state.weights,
-                state.settings.default_tokens,
-            )
+        return state.docs(library_id, query, tokens)
     except LibraryNotFound as exc:
         raise ApiError(
             404,

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from codex7.config import Settings
 from codex7.embeddings.base import Embedder
+from codex7.search.docs import DocsResult, library_docs
 from codex7.search.hybrid import Weights
 from codex7.store.database import Database, open_database
 
@@ -24,6 +25,19 @@ class ServerState:
     @property
     def weights(self) -> Weights:
         return Weights.from_settings(self.settings)
+
+    def docs(self, library_id: str, query: str | None, tokens: int | None) -> DocsResult:
+        """Documentation for one query, as every interface (MCP, REST, eval) serves it."""
+        with self.db.pool.connection() as conn:
+            return library_docs(
+                conn,
+                self.embedder,
+                library_id,
+                query,
+                tokens,
+                self.weights,
+                self.settings.default_tokens,
+            )
 
     def embedder(self) -> Embedder | None:
         """The query embedder, created on first use; None if it cannot be created."""

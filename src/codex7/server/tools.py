@@ -10,7 +10,7 @@ from mcp.types import ToolAnnotations
 from pydantic import Field
 
 from codex7.errors import Codex7Error
-from codex7.search.docs import library_docs, search_libraries
+from codex7.search.docs import search_libraries
 from codex7.search.render import render_libraries
 from codex7.server.state import ServerState
 
@@ -74,16 +74,7 @@ def _docs(ctx: Context, library_id: str, query: str | None, tokens: int | None) 
             "/vercel/next.js/v14.3.0 (use resolve-library-id to find one)"
         )
     try:
-        with state.db.pool.connection() as conn:
-            result = library_docs(
-                conn,
-                state.embedder,
-                library_id,
-                query,
-                tokens,
-                state.weights,
-                state.settings.default_tokens,
-            )
+        result = state.docs(library_id, query, tokens)
     except Codex7Error as exc:
         raise ToolError(str(exc)) from None
     return result.text
