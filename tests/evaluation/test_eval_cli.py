@@ -30,7 +30,7 @@ def test_eval_scores_indexed_and_skips_the_rest(
     indexed = {lib for lib, _ in SLICES}
     skipped = {s["id"] for s in summary["skipped"]}
     for q in queries:
-        assert (q["id"] in skipped) == (q["kind"] == "docs" and q["library"] not in indexed)
+        assert (q["id"] in skipped) == (q["library"] not in indexed), q["id"]
     overall = summary["overall"]
     assert overall["queries"] == sum(
         1 for q in queries if q["status"] == "scored" and q["kind"] == "docs"
@@ -40,7 +40,11 @@ def test_eval_scores_indexed_and_skips_the_rest(
     assert overall["file_hit@10"] >= overall["file_hit@5"] >= overall["file_hit@1"]
     assert overall["section_hit@5"] <= overall["file_hit@5"]
     assert 0 < overall["tokens_mean"] <= 5000
-    assert summary["resolve"]["queries"] == 3 and "hit@1" in summary["resolve"]
+    resolvable = [q for q in queries if q["kind"] == "resolve" and q["library"] in indexed]
+    assert summary["resolve"]["queries"] == len(resolvable) >= 1
+    assert (
+        summary["resolve"]["hit@1"] == 1.0
+    )  # "next.js app router documentation" → /vercel/next.js
     scored = [q for q in queries if q["status"] == "scored" and q["kind"] == "docs"]
     assert all(q["returned"] and {"path", "title"} <= set(q["returned"][0]) for q in scored)
 

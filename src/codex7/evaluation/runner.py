@@ -18,6 +18,7 @@ from codex7.evaluation import metrics
 from codex7.search.assemble import Snippet
 from codex7.search.docs import library_docs, search_libraries
 from codex7.search.hybrid import Weights
+from codex7.store.libraries import get_library
 
 KS = (1, 3, 5, 10)
 
@@ -107,6 +108,9 @@ def run_docs_query(
 
 def run_resolve_query(conn: psycopg.Connection, q: dict[str, Any]) -> QueryResult:
     base = QueryResult(q["id"], "resolve", q["library"], q["query"], "scored")
+    if get_library(conn, q["library"]) is None:
+        base.status, base.reason = "skipped", f"{q['library']} is not indexed"
+        return base
     ids = [r.library_id for r in search_libraries(conn, q["query"])]
     base.returned = [{"id": i} for i in ids[:10]]
     base.file_rank = ids.index(q["library"]) + 1 if q["library"] in ids else None
