@@ -95,14 +95,19 @@ You must call 'resolve-library-id' first to obtain the exact library ID, UNLESS 
 DOCS_DESCRIPTION = """Fetches documentation for a library (Context7's classic interface). Needs a Context7-compatible library ID ('/org/project' or '/org/project/version') from 'resolve-library-id' unless the user gave one. 'topic' focuses the docs (e.g. 'routing', 'hooks'); without it you get the library's overview. 'tokens' is the size budget (default 5000; clamped to 1000–100000)."""
 
 
-def register_tools(server: Any) -> None:
-    @server.tool(
-        name="resolve-library-id",
-        title="Resolve Context7 Library ID",
-        description=RESOLVE_DESCRIPTION,
+def text_tool(server: Any, name: str, title: str, description: str) -> Any:
+    """Every Codex7 tool is read-only, idempotent, and answers text only (no structured copy)."""
+    return server.tool(
+        name=name,
+        title=title,
+        description=description,
         annotations=READ_ONLY,
         structured_output=False,
     )
+
+
+def register_tools(server: Any) -> None:
+    @text_tool(server, "resolve-library-id", "Resolve Context7 Library ID", RESOLVE_DESCRIPTION)
     def resolve_library_id(
         libraryName: Annotated[
             str, Field(description="Library name to search for, e.g. 'Next.js', 'FastAPI'.")
@@ -123,13 +128,7 @@ def register_tools(server: Any) -> None:
         with state.db.pool.connection() as conn:
             return render_libraries(search_libraries(conn, libraryName, query))
 
-    @server.tool(
-        name="query-docs",
-        title="Query Documentation",
-        description=QUERY_DESCRIPTION,
-        annotations=READ_ONLY,
-        structured_output=False,
-    )
+    @text_tool(server, "query-docs", "Query Documentation", QUERY_DESCRIPTION)
     def query_docs(
         libraryId: Annotated[
             str,
@@ -151,13 +150,7 @@ def register_tools(server: Any) -> None:
             )
         return _docs(ctx, libraryId, query, None)
 
-    @server.tool(
-        name="get-library-docs",
-        title="Get Library Docs",
-        description=DOCS_DESCRIPTION,
-        annotations=READ_ONLY,
-        structured_output=False,
-    )
+    @text_tool(server, "get-library-docs", "Get Library Docs", DOCS_DESCRIPTION)
     def get_library_docs(
         context7CompatibleLibraryID: Annotated[
             str,
