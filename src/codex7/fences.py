@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 # Any indentation: docs nest fences inside list items and JSX (<Steps>, <TabItem>).
@@ -36,27 +36,35 @@ def _closes(line: str, fence: str) -> bool:
     return len(stripped) >= len(fence) and set(stripped) == {fence[0]}
 
 
+def _find_fences(lines: list[str]) -> Iterator[tuple[int, int, re.Match[str]]]:
+    """(opening line, closing line or len(lines) when unclosed, opening match) per block."""
+    i = 0
+    while i < len(lines):
+        m = _OPEN.match(lines[i])
+        if m and not (m["fence"][0] == "`" and "`" in m["info"]):
+            j = i + 1
+            while j < len(lines) and not _closes(lines[j], m["fence"]):
+                j += 1
+            yield i, j, m
+            i = j + 1
+        else:
+            i += 1
+
+
 def protect_code(text: str) -> tuple[str, list[Fence]]:
     """Replace each fenced block by one placeholder line. An unclosed fence runs to the end,
     as CommonMark says, and gets a closing line so every chunk has balanced fences."""
     lines = text.split("\n")
     out: list[str] = []
     fences: list[Fence] = []
-    i = 0
-    while i < len(lines):
-        m = _OPEN.match(lines[i])
-        if m and not (m["fence"][0] == "`" and "`" in m["info"]):
-            fence = m["fence"]
-            j = i + 1
-            while j < len(lines) and not _closes(lines[j], fence):
-                j += 1
-            closing = lines[j].strip() if j < len(lines) else m["indent"] + fence
-            fences.append(Fence(lines[i], lines[i + 1 : j], closing))
-            out.append(f"\x00CODE{len(fences) - 1}\x00")
-            i = j + 1
-        else:
-            out.append(lines[i])
-            i += 1
+    prev = 0
+    for i, j, m in _find_fences(lines):
+        out += lines[prev:i]
+        closing = lines[j].strip() if j < len(lines) else m["indent"] + m["fence"]
+        fences.append(Fence(lines[i], lines[i + 1 : j], closing))
+        out.append(f"\x00CODE{len(fences) - 1}\x00")
+        prev = j + 1
+    out += lines[prev:]
     return "\n".join(out), fences
 
 
@@ -88,16 +96,4 @@ def split_fence(fence: Fence, budget: int, count: Callable[[str], int]) -> list[
 def fences_balanced(text: str) -> bool:
     """True when every opening fence in text has its closing line."""
     lines = text.split("\n")
-    i = 0
-    while i < len(lines):
-        m = _OPEN.match(lines[i])
-        if m and not (m["fence"][0] == "`" and "`" in m["info"]):
-            j = i + 1
-            while j < len(lines) and not _closes(lines[j], m["fence"]):
-                j += 1
-            if j >= len(lines):
-                return False
-            i = j + 1
-        else:
-            i += 1
-    return True
+    return all(j < len(lines) for _, j, _ in _find_fences(lines))

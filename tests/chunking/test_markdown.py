@@ -9,9 +9,9 @@ import pytest
 
 from codex7.chunking import chunk_file
 from codex7.chunking.markdown import clean_heading
-from codex7.chunking.sizing import tiktoken_counter
 from codex7.fences import fences_balanced, protect_code
 from codex7.records import SourceFile
+from codex7.tokens import tiktoken_counter
 from tests.paths import CORPUS
 
 count = tiktoken_counter()

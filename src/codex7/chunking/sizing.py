@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from codex7.tokens import Counter, ensure_tiktoken_offline, tiktoken_counter
-
-__all__ = ["Counter", "ensure_tiktoken_offline", "split_prose", "tiktoken_counter"]
+from codex7.tokens import Counter
 
 
 def split_prose(text: str, budget: int, count: Counter) -> list[str]:
