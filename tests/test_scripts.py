@@ -33,3 +33,41 @@ def test_bench_index_smoke(db_url: str) -> None:
     cold_chunks, cold_embedded = int(rows[0][3]), int(rows[0][4])
     assert cold_chunks > 0 and cold_embedded == cold_chunks
     assert int(rows[1][4]) == 0  # the warm run embeds nothing
+
+
+def test_bench_search_smoke(db_url: str) -> None:
+    env = {**os.environ, "DATABASE_URL": db_url}
+    out = subprocess.run(
+        [
+            sys.executable,
+            str(REPO / "scripts/bench_search.py"),
+            "--chunks",
+            "2500",
+            "--dims",
+            "64",
+            "--queries",
+            "20",
+            "--clients",
+            "2",
+            "--threshold",
+            "300",
+            "--options",
+            "exact,partial",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert out.returncode == 0, out.stderr
+    rows = {
+        cells[1].strip(): cells
+        for cells in (line.split("|") for line in out.stdout.splitlines())
+        if len(cells) > 8 and cells[1].strip() in ("exact", "partial")
+    }
+    assert set(rows) == {"exact", "partial"}
+    assert float(rows["exact"][7]) == 1.0  # exact search against itself
+    assert float(rows["partial"][7]) >= 0.9  # HNSW recall@10 against exact
+    assert float(rows["partial"][3]) > 0  # the partial indexes take space
+    hybrid = [line for line in out.stdout.splitlines() if line.startswith("| partial ×")]
+    assert len(hybrid) == 2  # one client and two at once

@@ -54,12 +54,13 @@ class Settings(BaseSettings):
         default=None, validation_alias=AliasChoices("CODEX7_OPENAI_BASE_URL", "OPENAI_BASE_URL")
     )
 
-    # Hybrid search: candidates per list, RRF constant and per-list weights.
+    # Hybrid search: candidates per list, RRF constant and per-list weights. Defaults tuned on
+    # ../shared/eval/dev_queries.jsonl (docs/benchmarks.md, "Tuning").
     search_overfetch: int = Field(default=50, gt=0)
-    search_rrf_k: int = Field(default=60, gt=0)
-    search_vector_weight: float = Field(default=1.0, ge=0)
+    search_rrf_k: int = Field(default=30, gt=0)
+    search_vector_weight: float = Field(default=1.5, ge=0)
     search_text_weight: float = Field(default=1.0, ge=0)
-    search_identifier_weight: float = Field(default=1.5, ge=0)
+    search_identifier_weight: float = Field(default=1.0, ge=0)
     default_tokens: int = Field(default=5000, gt=0)
     warm_up: bool = True  # load the embedding model in the background when the server starts
 

@@ -10,7 +10,7 @@ import numpy as np
 import psycopg
 
 from codex7.records import Chunk
-from codex7.store import documents, jobs, libraries, versions
+from codex7.store import documents, jobs, libraries, vector_index, versions
 from codex7.store.embedding_space import bind_space
 
 
@@ -72,6 +72,7 @@ def publish(
             "UPDATE versions SET document_count = %s, indexed_at = now() WHERE id = %s",
             (count, version_id),
         )
+        vector_index.sync_version_index(conn, version_id, count, dimensions)
         has_latest = conn.execute(
             "SELECT 1 FROM versions WHERE library_id = %s AND is_latest", (library_id,)
         ).fetchone()

@@ -118,7 +118,12 @@ def library_docs(
             note = f"Note: semantic search is unavailable ({problem}); these results come from keyword search only."
         lib = target.library
         retrieval = hybrid.retrieve(
-            conn, version_id, query, vector, weights, library_words={lib.project, lib.name, lib.org}
+            conn,
+            version_id,
+            query,
+            vector,
+            weights,
+            library_words=hybrid.name_words(lib.name, lib.project, lib.org),
         )
         ranked = retrieval.ranked
     else:

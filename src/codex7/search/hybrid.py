@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -30,11 +32,11 @@ class Doc:
 
 @dataclass
 class Weights:
-    vector: float = 1.0
+    vector: float = 1.5
     text: float = 1.0
-    identifier: float = 1.5
+    identifier: float = 1.0
     overfetch: int = 50
-    k: int = 60
+    k: int = 30
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Weights:
@@ -65,6 +67,44 @@ WHERE version_id = %(version)s
 ORDER BY embedding <=> %(vector)s
 LIMIT %(limit)s
 """
+
+# pgvector's costs make sorting a version's rows by distance look cheaper than its HNSW index,
+# though each row means de-TOASTing a vector (8x slower at 1536 dims, bench_search.py). So
+# the plan is pinned: the version's partial HNSW index when it has one (codex7.store.vector_index),
+# else its rows through the (version_id, chunk_index) btree and a top-N sort.
+_PIN_PLAN = """
+SELECT current_setting('enable_seqscan'), current_setting('enable_bitmapscan'),
+       current_setting('enable_sort'),
+       set_config('enable_seqscan', 'off', false), set_config('enable_bitmapscan', 'off', false),
+       set_config('enable_sort', 'off', false)
+"""
+_RESTORE_PLAN = """
+SELECT set_config('enable_seqscan', %s, false), set_config('enable_bitmapscan', %s, false),
+       set_config('enable_sort', %s, false)
+"""
+
+
+@contextmanager
+def pinned_plan(conn: psycopg.Connection) -> Iterator[None]:
+    """Within the block, nearest-neighbour queries use a version's HNSW index if it has one."""
+    row = conn.execute(_PIN_PLAN).fetchone()
+    assert row is not None
+    try:
+        yield
+    finally:
+        # After an error the transaction is aborted and rolling it back reverts the settings.
+        if conn.info.transaction_status != psycopg.pq.TransactionStatus.INERROR:
+            conn.execute(_RESTORE_PLAN, row[:3])
+
+
+def nearest(conn: psycopg.Connection, version_id: int, vector: np.ndarray, limit: int) -> list[int]:
+    """IDs of the version's chunks closest to `vector` (cosine), nearest first."""
+    with pinned_plan(conn):
+        rows = conn.execute(
+            _VECTOR_SQL, {"version": version_id, "vector": vector, "limit": limit}, prepare=False
+        ).fetchall()
+    return [r[0] for r in rows]
+
 
 # websearch_to_tsquery parses the query (phrases, -exclusions, stop words, stemming); its
 # AND of every term would miss most natural-language questions, so the terms are OR-ed and
@@ -112,6 +152,32 @@ def identifiers(query: str) -> list[str]:
     return list(seen)
 
 
+def name_words(name: str, project: str, org: str) -> set[str]:
+    """How a query names the library itself: its name, the name without a suffix ("Vue" for
+    Vue.js) and the project or org when they spell the name ("fastapi", "reactjs"), not
+    generic ones ("docs", "website")."""
+    stem = re.sub(r"\.(js|dev|io|py)$", "", name.strip(), flags=re.IGNORECASE)
+    key = re.sub(r"[^a-z0-9]", "", stem.lower())
+    words = {name, stem}
+    for other in (project, org):
+        if key and re.sub(r"[^a-z0-9]", "", other.lower()).startswith(key):
+            words.add(other)
+    return {w for w in words if w}
+
+
+def without_words(query: str, words: set[str]) -> str:
+    """The query minus the library's own names ("fastapi", "next.js"): every chunk of the
+    library is about it, so in full-text rank those words only reward pages that repeat the
+    name. The query itself if nothing else would be left."""
+    rest = query
+    for w in sorted(words, key=len, reverse=True):
+        if len(w) >= 2:
+            rest = re.sub(
+                rf"(?<![\w.-]){re.escape(w)}(?![\w-]|\.\w)", " ", rest, flags=re.IGNORECASE
+            )
+    return rest if re.search(r"\w", rest) else query
+
+
 def _like(text: str) -> str:
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
@@ -140,9 +206,10 @@ def retrieve(
     lists: dict[str, list[int]] = {}
     ranked: list[tuple[list[int], float]] = []
     if vector is not None:
-        lists["vector"] = [r[0] for r in conn.execute(_VECTOR_SQL, {**params, "vector": vector})]
+        lists["vector"] = nearest(conn, version_id, vector, weights.overfetch)
         ranked.append((lists["vector"], weights.vector))
-    lists["text"] = [r[0] for r in conn.execute(_TEXT_SQL, {**params, "text": query})]
+    text = without_words(query, library_words or set())
+    lists["text"] = [r[0] for r in conn.execute(_TEXT_SQL, {**params, "text": text})]
     ranked.append((lists["text"], weights.text))
     skip = {w.lower() for w in (library_words or set())}
     for ident in identifiers(query):

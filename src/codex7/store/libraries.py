@@ -9,6 +9,8 @@ import psycopg
 from psycopg.rows import class_row
 from psycopg.types.json import Jsonb
 
+from codex7.store.vector_index import drop_library_indexes
+
 
 @dataclass
 class LibraryRow:
@@ -90,4 +92,11 @@ def set_metadata(conn: psycopg.Connection, library_id: int, metadata: dict[str, 
 
 
 def delete_library(conn: psycopg.Connection, identifier: str) -> bool:
-    return conn.execute("DELETE FROM libraries WHERE identifier = %s", (identifier,)).rowcount > 0
+    """Delete a library, its versions, their chunks and vector indexes."""
+
+    row = conn.execute("SELECT id FROM libraries WHERE identifier = %s", (identifier,)).fetchone()
+    if row is None:
+        return False
+    drop_library_indexes(conn, row[0])
+    conn.execute("DELETE FROM libraries WHERE id = %s", (row[0],))
+    return True

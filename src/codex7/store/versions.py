@@ -11,6 +11,7 @@ from psycopg.rows import class_row
 from psycopg.types.json import Jsonb
 
 from codex7.ids import normalize_version
+from codex7.store.vector_index import drop_version_index
 
 
 @dataclass
@@ -98,4 +99,7 @@ def set_latest(conn: psycopg.Connection, library_id: int, version_id: int | None
 
 
 def delete_version(conn: psycopg.Connection, version_id: int) -> None:
+    """Delete a version, its chunks and its vector index."""
+
+    drop_version_index(conn, version_id)
     conn.execute("DELETE FROM versions WHERE id = %s", (version_id,))
