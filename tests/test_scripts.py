@@ -9,25 +9,24 @@ import sys
 from tests.paths import REPO
 
 
-def test_bench_index_smoke(db_url: str) -> None:
+def run_script(name: str, db_url: str, *args: str) -> str:
+    """Run scripts/<name> against the test server; its stdout, after asserting it succeeded."""
     env = {**os.environ, "DATABASE_URL": db_url, "HF_HUB_OFFLINE": "1"}
     out = subprocess.run(
-        [
-            sys.executable,
-            str(REPO / "scripts/bench_index.py"),
-            "--library",
-            "/encode/httpx",
-            "--files",
-            "2",
-        ],
+        [sys.executable, str(REPO / "scripts" / name), *args],
         env=env,
         capture_output=True,
         text=True,
         timeout=300,
     )
     assert out.returncode == 0, out.stderr
+    return out.stdout
+
+
+def test_bench_index_smoke(db_url: str) -> None:
+    stdout = run_script("bench_index.py", db_url, "--library", "/encode/httpx", "--files", "2")
     rows = [
-        line.split("|") for line in out.stdout.splitlines() if line.startswith(("| cold", "| warm"))
+        line.split("|") for line in stdout.splitlines() if line.startswith(("| cold", "| warm"))
     ]
     assert [r[1].strip() for r in rows] == ["cold", "warm"]
     cold_chunks, cold_embedded = int(rows[0][3]), int(rows[0][4])
@@ -36,38 +35,20 @@ def test_bench_index_smoke(db_url: str) -> None:
 
 
 def test_bench_search_smoke(db_url: str) -> None:
-    env = {**os.environ, "DATABASE_URL": db_url}
-    out = subprocess.run(
-        [
-            sys.executable,
-            str(REPO / "scripts/bench_search.py"),
-            "--chunks",
-            "2500",
-            "--dims",
-            "64",
-            "--queries",
-            "20",
-            "--clients",
-            "2",
-            "--threshold",
-            "300",
-            "--options",
-            "exact,partial",
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
+    stdout = run_script(
+        "bench_search.py",
+        db_url,
+        *("--chunks", "2500", "--dims", "64", "--queries", "20", "--clients", "2"),
+        *("--threshold", "300", "--options", "exact,partial"),
     )
-    assert out.returncode == 0, out.stderr
     rows = {
         cells[1].strip(): cells
-        for cells in (line.split("|") for line in out.stdout.splitlines())
+        for cells in (line.split("|") for line in stdout.splitlines())
         if len(cells) > 8 and cells[1].strip() in ("exact", "partial")
     }
     assert set(rows) == {"exact", "partial"}
     assert float(rows["exact"][7]) == 1.0  # exact search against itself
     assert float(rows["partial"][7]) >= 0.9  # HNSW recall@10 against exact
     assert float(rows["partial"][3]) > 0  # the partial indexes take space
-    hybrid = [line for line in out.stdout.splitlines() if line.startswith("| partial ×")]
+    hybrid = [line for line in stdout.splitlines() if line.startswith("| partial ×")]
     assert len(hybrid) == 2  # one client and two at once
