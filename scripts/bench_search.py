@@ -9,7 +9,7 @@ hundred versions of 50–20,000 chunks (log-uniform). Then, per storage/index op
 - p50/p95/p99 latency of the vector part alone and recall@10 against exact search,
 
 and, for the layout the server uses (`codex7.store.vector_index`), the latency of the server's own
-hybrid search (`codex7.search.hybrid.retrieve`: vector + full text + identifiers + fetch), with one
+hybrid search (`codex7.search.retrieve.retrieve`: BM25 + vector + identifiers + sections), with one
 client and with 8 concurrent clients. Query embedding is excluded (queries are synthetic vectors);
 `bench_index.py` and `codex7 eval` report model time.
 
@@ -46,9 +46,11 @@ from pgvector.psycopg import register_vector
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from codex7.search.hybrid import Weights, nearest, pinned_plan, retrieve
+from codex7.search.hybrid import nearest, pinned_plan
+from codex7.search.retrieve import Weights, retrieve
 from codex7.store import vector_index
 from codex7.store.embedding_space import bind_space
+from codex7.store.lexical import refresh_term_stats
 from codex7.store.migrate import migrate
 
 REPO = Path(__file__).resolve().parents[1]
@@ -181,6 +183,7 @@ def load(conn: psycopg.Connection, total: int, dims: int, n_queries: int, seed: 
             queries.append(Query(version_id, size, text, vec))
         start += size
         done += size
+        refresh_term_stats(conn, version_id)  # BM25's statistics, as publish keeps them
         conn.commit()
         print(
             f"\r  {done:,}/{total:,} chunks  {time.perf_counter() - t0:.0f}s",
@@ -334,7 +337,7 @@ def exact_truth(conn: psycopg.Connection, queries: list[Query]) -> dict[int, lis
 
 
 def run_hybrid(url: str, queries: list[Query], clients: int) -> tuple[list[float], float]:
-    """Latency of codex7.search.hybrid.retrieve per query, `clients` at once; and queries/s."""
+    """Latency of codex7.search.retrieve.retrieve per query, `clients` at once; and queries/s."""
     weights = Weights()
     latencies: list[float] = []
     lock = threading.Lock()
@@ -512,7 +515,7 @@ def render(
     if hybrid:
         lines += [
             "",
-            "Hybrid search as the server runs it (`hybrid.retrieve`: vector + full text + identifiers + fetch):",
+            "Hybrid search as the server runs it (`retrieve`: BM25 + vector + identifiers + whole sections):",
             "",
             "| layout × clients | p50 ms | p95 ms | p99 ms | queries/s |",
             "|---|---|---|---|---|",

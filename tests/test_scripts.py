@@ -5,13 +5,17 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
-from tests.paths import REPO
+from tests.corpus import IndexedCorpus
+from tests.paths import REPO, SHARED
 
 
-def run_script(name: str, db_url: str, *args: str) -> str:
+def run_script(name: str, db_url: str, *args: str, data_dir: Path | None = None) -> str:
     """Run scripts/<name> against the test server; its stdout, after asserting it succeeded."""
     env = {**os.environ, "DATABASE_URL": db_url, "HF_HUB_OFFLINE": "1"}
+    if data_dir is not None:
+        env["CODEX7_DATA_DIR"] = str(data_dir)
     out = subprocess.run(
         [sys.executable, str(REPO / "scripts" / name), *args],
         env=env,
@@ -52,3 +56,22 @@ def test_bench_search_smoke(db_url: str) -> None:
     assert float(rows["partial"][3]) > 0  # the partial indexes take space
     hybrid = [line for line in stdout.splitlines() if line.startswith("| partial ×")]
     assert len(hybrid) == 2  # one client and two at once
+
+
+def test_tune_ranking_smoke(indexed_corpus: IndexedCorpus) -> None:
+    """The tuning script fits and cross-validates on the dev queries of the indexed slices."""
+    stdout = run_script(
+        "tune_ranking.py",
+        indexed_corpus.url,
+        str(SHARED / "eval/dev_queries.jsonl"),
+        *("--folds", "2"),
+        data_dir=indexed_corpus.data_dir,
+    )
+    rows = {
+        cells[1].strip(): (float(cells[2]), float(cells[3]))
+        for cells in (line.split("|") for line in stdout.splitlines())
+        if len(cells) == 5 and cells[2].strip()[:1].isdigit()
+    }
+    assert {"current defaults", "rrf", "pairwise, 2-fold held-out"} <= set(rows)
+    assert all(0 < f <= 1 and 0 <= s <= 1 for f, s in rows.values())
+    assert '"vec_max"' in stdout  # the fitted weights are printed

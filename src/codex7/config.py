@@ -54,14 +54,15 @@ class Settings(BaseSettings):
         default=None, validation_alias=AliasChoices("CODEX7_OPENAI_BASE_URL", "OPENAI_BASE_URL")
     )
 
-    # Hybrid search: candidates per list, RRF constant and per-list weights. Defaults tuned on
-    # ../shared/eval/dev_queries.jsonl (docs/benchmarks.md, "Tuning").
-    search_overfetch: int = Field(default=50, gt=0)
-    search_rrf_k: int = Field(default=30, gt=0)
-    search_vector_weight: float = Field(default=1.5, ge=0)
-    search_text_weight: float = Field(default=1.0, ge=0)
-    search_identifier_weight: float = Field(default=1.0, ge=0)
+    # Search: candidate chunks per retriever, and how sections are scored ("learned": the
+    # cross-validated linear scorer of codex7.search.ranking; "rrf": reciprocal-rank fusion).
+    search_overfetch: int = Field(default=60, gt=0, le=1000)
+    search_ranker: Literal["learned", "rrf"] = "learned"
     default_tokens: int = Field(default=5000, gt=0)
+    # Embeddings by model and content hash in a file under the data dir, kept across databases
+    # and re-chunking: only text the model has never seen is embedded.
+    embedding_cache: bool = True
+    embedding_cache_path: Path | None = None  # default: <data_dir>/embedding-cache.sqlite3
     warm_up: bool = True  # load the embedding model in the background when the server starts
 
     # Comma-separated keys for the REST API (/api); unset = open. Compared by SHA-256 digest.
@@ -85,6 +86,10 @@ class Settings(BaseSettings):
         return frozenset(
             hashlib.sha256(k.strip().encode()).hexdigest() for k in raw.split(",") if k.strip()
         )
+
+    @property
+    def cache_file(self) -> Path:
+        return self.embedding_cache_path or self.data_dir / "embedding-cache.sqlite3"
 
     @property
     def pgdata(self) -> Path:

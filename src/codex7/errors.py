@@ -60,3 +60,7 @@ class SourceError(Codex7Error):
 
 class EmbeddingError(Codex7Error):
     pass
+
+
+class InvalidVersion(Codex7Error):
+    """A version or range that cannot be parsed (`>>2`); the message lists the accepted forms."""

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 from codex7.errors import InvalidLibraryId
+from codex7.versions import sort_key
 
 _PART = r"[A-Za-z0-9][A-Za-z0-9._-]*"
 _ID_RE = re.compile(rf"^/(?P<org>{_PART})/(?P<project>{_PART})(?:[/@](?P<version>[^/@\s]+))?/?$")
@@ -49,18 +50,10 @@ def format_library_id(org: str, project: str, version: str | None = None) -> str
     return f"/{org}/{project}" + (f"/{version}" if version else "")
 
 
-_VERSION_SPLIT = re.compile(r"[.\-+_]")
-
-
 def normalize_version(version: str) -> str:
-    """A text key that sorts versions the way people expect: v2 < v10, 1.0.0-rc1 < 1.0.0."""
-    v = version.strip()
-    if v[:1] in ("v", "V") and v[1:2].isdigit():
-        v = v[1:]
-    parts: list[str] = []
-    for part in _VERSION_SPLIT.split(v.lower()):
-        for piece in re.findall(r"\d+|[^\d]+", part):
-            parts.append(piece.zfill(10) if piece.isdigit() else piece)
-    # '~' sorts after every pre-release tag, so a final release outranks its rc/beta.
-    prerelease = any(not p.isdigit() for p in parts if p not in ("x", "*"))
-    return ".".join(parts) + ("" if prerelease else "~")
+    """The stored sortable form (`versions.version_normalized`): v2 < v10, 2.9.0-rc1 < 2.9.0.
+
+    A numeric version becomes digits and lowercase letters only, so PostgreSQL sorts it alike
+    under every collation; see codex7.versions.
+    """
+    return sort_key(version)

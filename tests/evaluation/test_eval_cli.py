@@ -69,6 +69,6 @@ def test_index_shared_corpus_script_names_each_manifest_entry(tmp_path: Path) ->
     lines = calls.read_text().splitlines()
     assert all(ln.split()[:3] == ["index", ln.split()[1], "--library"] for ln in lines)
     assert [ln.split()[3:] for ln in lines] == [
-        ["/pydantic/pydantic", "--version", "1.10.26", "--name", "Pydantic", "--not-latest"],
-        ["/pydantic/pydantic", "--version", "2.13.4", "--name", "Pydantic", "--latest"],
+        ["/pydantic/pydantic", "--version", "1.10.26", "--not-latest"],
+        ["/pydantic/pydantic", "--version", "2.13.4", "--latest"],
     ]

@@ -42,7 +42,8 @@ async def test_tools_schemas_and_annotations(client: Client) -> None:
     assert set(tools) == {"resolve-library-id", "query-docs", "get-library-docs"}
     schemas = {name: t.input_schema for name, t in tools.items()}
     assert schemas["query-docs"]["required"] == ["libraryId", "query"]
-    assert set(schemas["query-docs"]["properties"]) == {"libraryId", "query"}  # aliases stay hidden
+    # aliases stay hidden
+    assert set(schemas["query-docs"]["properties"]) == {"libraryId", "query", "version"}
     assert schemas["resolve-library-id"]["required"] == ["libraryName"]
     assert set(schemas["get-library-docs"]["properties"]) == {
         "context7CompatibleLibraryID",
@@ -148,6 +149,20 @@ async def test_budget_is_respected_and_clamped(client: Client) -> None:
         {"context7CompatibleLibraryID": "/pydantic/pydantic", "tokens": 500000},
     )
     assert count(big) <= 100_000
+    # A big budget is filled, most relevant first: not capped at a fixed number of candidates.
+    sizes = {}
+    for asked in (5000, 20000):
+        _, out = await text(
+            client,
+            "get-library-docs",
+            {
+                "context7CompatibleLibraryID": "/fastapi/fastapi",
+                "topic": "request body",
+                "tokens": asked,
+            },
+        )
+        sizes[asked] = count(out)
+    assert sizes[20000] > 10000 > sizes[5000]  # 40 candidates used to stop near 5,500
     _, overview = await text(
         client, "get-library-docs", {"context7CompatibleLibraryID": "/fastapi/fastapi"}
     )

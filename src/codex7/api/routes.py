@@ -16,7 +16,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 from codex7.api.auth import allowed
 from codex7.api.payloads import context_json, error_body, legacy_text, search_result
-from codex7.errors import InvalidLibraryId, LibraryNotFound, VersionNotFound
+from codex7.errors import InvalidLibraryId, InvalidVersion, LibraryNotFound, VersionNotFound
 from codex7.ids import parse_library_id
 from codex7.search.docs import search_libraries
 from codex7.server.state import ServerState, StateHolder
@@ -59,7 +59,13 @@ def _tokens(request: Request) -> int | None:
         ) from None
 
 
-def _docs(state: ServerState, library_id: str, query: str | None, tokens: int | None) -> Any:
+def _docs(
+    state: ServerState,
+    library_id: str,
+    query: str | None,
+    tokens: int | None,
+    version: str | None = None,
+) -> Any:
     try:
         parse_library_id(library_id)
     except InvalidLibraryId:
@@ -69,7 +75,9 @@ def _docs(state: ServerState, library_id: str, query: str | None, tokens: int | 
             "Invalid library ID format. Expected: `/owner/repo` or `/owner/repo/version`.",
         ) from None
     try:
-        return state.docs(library_id, query, tokens)
+        return state.docs(library_id, query, tokens, version=version)
+    except InvalidVersion as exc:
+        raise ApiError(400, "invalid_version", str(exc)) from None
     except LibraryNotFound as exc:
         raise ApiError(
             404,
@@ -149,7 +157,8 @@ def register_api(server: Any, holder: StateHolder) -> None:
         kind = request.query_params.get("type", "txt")
         if kind not in ("txt", "json"):
             raise ApiError(400, "invalid_request", f"'type' must be txt or json (got {kind!r}).")
-        result = _docs(state, library_id, _param(request, "query"), _tokens(request))
+        version = _param(request, "version")
+        result = _docs(state, library_id, _param(request, "query"), _tokens(request), version)
         if kind == "json":
             return JSONResponse(
                 context_json(result.snippets, result.target.library.rules, tiktoken_counter())

@@ -41,6 +41,18 @@ def _embedder(settings: Any) -> Any:
     return get_embedder(settings)
 
 
+def _cache(settings: Any) -> Any:
+    if not settings.embedding_cache:
+        return None
+    from codex7.embeddings.cache import EmbeddingCache
+
+    cache = EmbeddingCache(settings.cache_file)
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None:
+        ctx.call_on_close(cache.close)
+    return cache
+
+
 def _summary(r: Any) -> str:
     what = "unchanged" if r.unchanged else "indexed"
     latest = ", latest" if r.is_latest else ""
@@ -96,6 +108,7 @@ def index(source: str, library: str, **opts: Any) -> None:
         req,
         cache_dir=settings.data_dir / "git",
         on_progress=ProgressLine(),
+        embedding_cache=_cache(settings),
     )
     click.echo(_summary(result))
 
@@ -250,6 +263,7 @@ def refresh(library: str | None) -> None:
         click.echo("Nothing to refresh.")
         return
     embedder = _embedder(settings)
+    cache = _cache(settings)
     failures = 0
     for identifier, version, source, _ in targets:
         label = f"{identifier}/{version}"
@@ -267,7 +281,9 @@ def refresh(library: str | None) -> None:
             exclude_files=source.get("exclude_files") or [],
         )
         try:
-            r = index_version(db, embedder, req, cache_dir=settings.data_dir / "git")
+            r = index_version(
+                db, embedder, req, cache_dir=settings.data_dir / "git", embedding_cache=cache
+            )
         except Codex7Error as exc:
             click.echo(f"{label}: failed: {exc}")
             failures += 1

@@ -5,20 +5,21 @@ from __future__ import annotations
 import json
 import statistics
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import psycopg
-
-from codex7.embeddings.base import Embedder
 from codex7.errors import Codex7Error, LibraryNotFound, VersionNotFound
 from codex7.evaluation import metrics
-from codex7.search.assemble import Snippet
-from codex7.search.docs import library_docs, search_libraries
-from codex7.search.hybrid import Weights
-from codex7.store.libraries import get_library
+
+# The search stack is imported where a query runs: the lexical floor (evaluation.floor) scores
+# with this module's judge and needs no database.
+if TYPE_CHECKING:
+    import psycopg
+
+    from codex7.embeddings.base import Embedder
+    from codex7.search.retrieve import Weights
 
 KS = (1, 3, 5, 10)
 
@@ -57,20 +58,45 @@ def _norm(heading: str) -> str:
     return " ".join(heading.split()).strip().lower()
 
 
-def judge(snippet: Snippet, gold: list[dict[str, Any]]) -> tuple[set[int], set[int]]:
-    """Gold entries this snippet satisfies at file level and at section level."""
+def judge(
+    path: str, headings: Iterable[str], gold: list[dict[str, Any]]
+) -> tuple[set[int], set[int]]:
+    """Gold entries one returned item (its path and every heading of its hierarchies) satisfies,
+    at file level and at section level."""
     files: set[int] = set()
     sections: set[int] = set()
-    headings = {_norm(h) for d in snippet.docs for h in d.hierarchy}
+    normed = {_norm(h) for h in headings}
     for g, entry in enumerate(gold):
-        if snippet.path != entry["path"]:
+        if path != entry["path"]:
             continue
         files.add(g)
         heading = entry.get("heading")
         # A null heading means the text before the first heading: the file match is all we know.
-        if heading is None or _norm(heading) in headings:
+        if heading is None or _norm(heading) in normed:
             sections.add(g)
     return files, sections
+
+
+def score(
+    base: QueryResult,
+    q: dict[str, Any],
+    ranked: list[tuple[str, Iterable[str]]],
+    text: str,
+) -> None:
+    """Fill ranks, nDCG and must_contain from the ranked (path, headings) items and their text."""
+    gold = q.get("gold") or []
+    grades = [float(g.get("grade") or 1.0) for g in gold]
+    file_matches, section_matches = [], []
+    for path, headings in ranked:
+        f, sec = judge(path, headings, gold)
+        file_matches.append(f)
+        section_matches.append(sec)
+    base.file_rank = metrics.first_hit([bool(m) for m in file_matches])
+    base.section_rank = metrics.first_hit([bool(m) for m in section_matches])
+    base.file_ndcg = metrics.ndcg(file_matches, grades)
+    base.section_ndcg = metrics.ndcg(section_matches, grades)
+    if q.get("must_contain"):
+        base.must_contain_found = q["must_contain"] in text
 
 
 def run_docs_query(
@@ -79,6 +105,8 @@ def run_docs_query(
     q: dict[str, Any],
     weights: Weights,
 ) -> QueryResult:
+    from codex7.search.docs import library_docs
+
     library_id = q["library"] + (f"/{q['version']}" if q.get("version") else "")
     base = QueryResult(q["id"], "docs", q["library"], q["query"], "scored")
     try:
@@ -86,20 +114,9 @@ def run_docs_query(
     except (LibraryNotFound, VersionNotFound) as exc:
         base.status, base.reason = "skipped", str(exc)
         return base
-    gold = q.get("gold") or []
-    grades = [float(g.get("grade") or 1.0) for g in gold]
-    file_matches, section_matches = [], []
-    for s in result.snippets:
-        f, sec = judge(s, gold)
-        file_matches.append(f)
-        section_matches.append(sec)
-        base.returned.append({"path": s.path, "title": s.title})
-    base.file_rank = metrics.first_hit([bool(m) for m in file_matches])
-    base.section_rank = metrics.first_hit([bool(m) for m in section_matches])
-    base.file_ndcg = metrics.ndcg(file_matches, grades)
-    base.section_ndcg = metrics.ndcg(section_matches, grades)
-    if q.get("must_contain"):
-        base.must_contain_found = q["must_contain"] in result.text
+    ranked = [(s.path, [h for d in s.docs for h in d.hierarchy]) for s in result.snippets]
+    score(base, q, ranked, result.text)
+    base.returned = [{"path": s.path, "title": s.title} for s in result.snippets]
     base.tokens = result.tokens
     base.embed_ms = result.embed_seconds * 1000
     base.search_ms = result.search_seconds * 1000
@@ -107,6 +124,9 @@ def run_docs_query(
 
 
 def run_resolve_query(conn: psycopg.Connection, q: dict[str, Any]) -> QueryResult:
+    from codex7.search.docs import search_libraries
+    from codex7.store.libraries import get_library
+
     base = QueryResult(q["id"], "resolve", q["library"], q["query"], "scored")
     if get_library(conn, q["library"]) is None:
         base.status, base.reason = "skipped", f"{q['library']} is not indexed"
@@ -169,10 +189,12 @@ def summarize(results: list[QueryResult]) -> dict[str, Any]:
     return summary
 
 
+def payload(summary: dict[str, Any], results: list[QueryResult]) -> dict[str, Any]:
+    return {"summary": summary, "queries": [asdict(r) for r in results]}
+
+
 def to_json(summary: dict[str, Any], results: list[QueryResult]) -> str:
-    return json.dumps(
-        {"summary": summary, "queries": [asdict(r) for r in results]}, indent=2, default=str
-    )
+    return json.dumps(payload(summary, results), indent=2, default=str)
 
 
 def table(summary: dict[str, Any]) -> list[str]:

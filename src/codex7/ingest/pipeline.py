@@ -11,6 +11,7 @@ import numpy as np
 
 from codex7.chunking import chunk_file
 from codex7.embeddings.base import Embedder
+from codex7.embeddings.cache import EmbeddingCache, space_key
 from codex7.errors import Codex7Error, SourceError
 from codex7.ids import parse_library_id
 from codex7.ingest.dedupe import content_hash, split_known
@@ -18,6 +19,7 @@ from codex7.ingest.progress import Progress, ProgressCallback, Reporter
 from codex7.ingest.publish import Publication, publish
 from codex7.records import Chunk, SourceFile
 from codex7.sources import OpenedSource, open_source
+from codex7.sources.names import derive_name
 from codex7.sources.select import SelectionRules
 from codex7.store import documents, jobs, libraries, versions
 from codex7.store.database import Database
@@ -66,7 +68,7 @@ def default_version(req: IndexRequest) -> str:
 
 
 # Bump when chunking changes, so fingerprints of versions chunked the old way stop matching.
-CHUNKER_VERSION = 1
+CHUNKER_VERSION = 2
 
 
 def read_files(source: OpenedSource, rules: SelectionRules) -> list[SourceFile]:
@@ -105,29 +107,45 @@ def chunk_files(
     return chunks
 
 
+EMBED_SLICE = 256  # texts per embedder call: progress and cache checkpoints at this grain
+
+
 def embed_new(
-    db: Database, embedder: Embedder, chunks: list[Chunk], hashes: list[str], reporter: Reporter
+    db: Database,
+    embedder: Embedder,
+    chunks: list[Chunk],
+    hashes: list[str],
+    reporter: Reporter,
+    cache: EmbeddingCache | None = None,
 ) -> tuple[np.ndarray, int]:
-    """Vectors for every chunk, reusing stored ones by hash; returns (vectors, newly embedded)."""
+    """Vectors for every chunk, reusing stored ones by hash (database, then the file cache);
+    returns (vectors, newly embedded). New vectors reach the cache slice by slice, so an
+    interrupted run loses at most one slice."""
     unique = list(dict.fromkeys(hashes))
     known: dict[str, np.ndarray] = {}
     with db.pool.connection() as conn:
         for start in range(0, len(unique), LOOKUP_BATCH):
             known.update(documents.vectors_for_hashes(conn, unique[start : start + LOOKUP_BATCH]))
+    space = space_key(embedder.provider, embedder.model, None)
+    if cache is not None:
+        known.update(cache.get_many(space, split_known(unique, known)))
     todo = split_known(unique, known)
     reused = sum(1 for h in hashes if h in known)
     reporter.update(stage="embedding", to_embed=len(todo), reused=reused, force=True)
     if todo:
         text_of = {h: c.embed_text for h, c in zip(hashes, chunks, strict=True)}
+        # Similar lengths in one batch waste no padding: sort once, embed in slices.
+        todo.sort(key=lambda h: len(text_of[h]))
         done = 0
-
-        def on_batch(n: int) -> None:
-            nonlocal done
-            done += n
+        for start in range(0, len(todo), EMBED_SLICE):
+            part = todo[start : start + EMBED_SLICE]
+            fresh = embedder.embed_many([text_of[h] for h in part])
+            pairs = list(zip(part, fresh, strict=True))
+            known.update(pairs)
+            if cache is not None:
+                cache.put_many(space, pairs)
+            done += len(part)
             reporter.update(embedded=done)
-
-        fresh = embedder.embed_many([text_of[h] for h in todo], on_batch=on_batch)
-        known.update(zip(todo, fresh, strict=True))
     dims = embedder.dimensions if not known else len(next(iter(known.values())))
     vectors = np.zeros((len(chunks), dims), dtype=np.float32)
     for i, h in enumerate(hashes):
@@ -190,6 +208,7 @@ def index_version(
     *,
     cache_dir: Path,
     on_progress: ProgressCallback | None = None,
+    embedding_cache: EmbeddingCache | None = None,
 ) -> IndexResult:
     ref = parse_library_id(req.library, allow_version=False)
     version = default_version(req)
@@ -252,7 +271,7 @@ def index_version(
                         db, job_id, req, lib.id, existing, n_files, source, reporter, progress
                     )
 
-        vectors, embedded = embed_new(db, embedder, chunks, hashes, reporter)
+        vectors, embedded = embed_new(db, embedder, chunks, hashes, reporter, embedding_cache)
         reporter.update(stage="publishing", force=True)
         source_info: dict[str, Any] = {
             "kind": source.kind,
@@ -263,12 +282,13 @@ def index_version(
             "exclude_files": req.exclude_files,
         }
         cfg = source.config
+        named = derive_name(source.root, ref.org, ref.project, cfg)
         pub = Publication(
             org=ref.org,
             project=ref.project,
             version=version,
-            name=req.name or cfg.project_title,
-            description=req.description or cfg.description,
+            name=libraries.name_to_publish(lib, req.name, named.name),
+            description=libraries.description_to_publish(lib, req.description, named.description),
             repository_url=source.web_base.rsplit("/", 2)[0] if source.web_base else None,
             rules=cfg.rules if (cfg.rules or source.kind != "local") else None,
             git_commit=source.commit,
@@ -295,6 +315,15 @@ def index_version(
             )
             lib = libraries.get_library(conn, ref.library_id)
             row = versions.get_version(conn, lib.id, version) if lib else None
+            if lib is not None:
+                libraries.record_name_sources(
+                    conn,
+                    lib,
+                    explicit_name=req.name,
+                    explicit_description=req.description,
+                    derived_name=named.name,
+                    derived_description=named.description,
+                )
         reporter.update(stage="done", embedded=embedded, force=True)
         return IndexResult(
             ref.library_id,

@@ -10,8 +10,9 @@ import numpy as np
 import psycopg
 
 from codex7.records import Chunk
-from codex7.store import documents, jobs, libraries, vector_index, versions
+from codex7.store import documents, jobs, lexical, libraries, vector_index, versions
 from codex7.store.embedding_space import bind_space
+from codex7.versions import becomes_latest
 
 
 @dataclass
@@ -27,7 +28,7 @@ class Publication:
     source: dict[str, Any]
     metadata: dict[str, Any]
     source_type: str
-    latest: bool | None  # None: only if the library has no latest version yet
+    latest: bool | None  # None: if it is the highest release (codex7.versions.becomes_latest)
 
 
 def publish(
@@ -57,6 +58,8 @@ def publish(
             repository_url=pub.repository_url,
             rules=pub.rules,
         )
+        # Concurrent publishes of one library wait here rather than race on is_latest.
+        versions.lock_library_versions(conn, library_id)
         version_id = versions.upsert_version(
             conn,
             library_id,
@@ -73,10 +76,13 @@ def publish(
             (count, version_id),
         )
         vector_index.sync_version_index(conn, version_id, count, dimensions)
-        has_latest = conn.execute(
-            "SELECT 1 FROM versions WHERE library_id = %s AND is_latest", (library_id,)
-        ).fetchone()
-        if pub.latest or (pub.latest is None and not has_latest):
+        lexical.refresh_term_stats(conn, version_id)
+        make_latest = pub.latest
+        if make_latest is None:
+            known = versions.list_versions(conn, library_id)
+            current = next((v.version for v in known if v.is_latest), None)
+            make_latest = becomes_latest(pub.version, [v.version for v in known], current)
+        if make_latest:
             versions.set_latest(conn, library_id, version_id)
         jobs.finish_job(conn, job_id, "succeeded", library_id=library_id, version_id=version_id)
     return library_id, version_id

@@ -14,6 +14,8 @@ from codex7.embeddings.base import Embedder
 from codex7.errors import Codex7Error
 from codex7.search import hybrid
 from codex7.search.assemble import Snippet, clamp_tokens, fill, group
+from codex7.search.hybrid import Doc
+from codex7.search.ranking import Section
 from codex7.search.render import (
     SNIPPET_SEPARATOR,
     LibraryResult,
@@ -22,6 +24,7 @@ from codex7.search.render import (
 )
 from codex7.search.resolve_library import rank_libraries
 from codex7.search.resolve_version import Target, resolve_target
+from codex7.search.retrieve import Weights, retrieve
 from codex7.store.libraries import list_libraries
 from codex7.tokens import tiktoken_counter
 
@@ -37,7 +40,8 @@ class DocsResult:
     keyword_only: bool = False
     embed_seconds: float = 0.0
     search_seconds: float = 0.0
-    candidates: list[hybrid.Doc] = field(default_factory=list)
+    sections: list[Section] = field(default_factory=list)  # ranked, before the budget
+    timings: dict[str, float] = field(default_factory=dict)  # ms per retrieval stage
 
 
 def search_libraries(
@@ -93,56 +97,91 @@ def _embed(embedder: Embedder | None, query: str) -> tuple[np.ndarray | None, st
         return None, type(exc).__name__
 
 
+SECTION_SHARE = 4  # one section may take up to a quarter of the budget (at least MIN_SECTION)
+MIN_SECTION = 1200
+MAX_CANDIDATES = 1000
+
+
+def section_snippets(sections: list[Section], budget: int) -> list[Snippet]:
+    """One snippet per section, best section first: the section whole when it fits its share
+    of the budget, else its best-scoring chunks up to that share, in document order. Text
+    already taken (the same chunk reached twice) is not repeated."""
+    cap = max(MIN_SECTION, budget // SECTION_SHARE)
+    seen: set[str] = set()
+    snippets: list[Snippet] = []
+    for section in sections:
+        docs = [d for d in section.docs if d.content_hash not in seen]
+        if not docs:
+            continue
+        if sum(d.token_count for d in docs) > cap:
+            keep: list[Doc] = []
+            used = 0
+            for d in sorted(docs, key=lambda d: -section.chunk_scores.get(d.id, 0.0)):
+                if used + d.token_count <= cap or not keep:
+                    keep.append(d)
+                    used += d.token_count
+            docs = sorted(keep, key=lambda d: d.chunk_index)
+        seen.update(d.content_hash for d in docs)
+        snippets.append(Snippet(docs))
+    return snippets
+
+
+def candidate_limit(overfetch: int, budget: int) -> int:
+    """Enough candidates to fill the budget: ~100 tokens a chunk."""
+    return min(MAX_CANDIDATES, max(overfetch, budget // 100))
+
+
 def library_docs(
     conn: psycopg.Connection,
     get_embedder: Callable[[], Embedder | None],
     library_id: str,
     query: str | None,
     tokens: int | None,
-    weights: hybrid.Weights,
+    weights: Weights,
     default_tokens: int = 5000,
+    *,
+    version: str | None = None,
 ) -> DocsResult:
-    """Documentation for `query` (or the overview when None) from one library version."""
+    """Documentation for `query` (or the overview when None) from one library version;
+    `version` (a name or a range) overrides the one in `library_id`."""
     budget = clamp_tokens(tokens, default_tokens)
-    target = resolve_target(conn, library_id)
+    target = resolve_target(conn, library_id, version)
     version_id = target.version.id
     keyword_only = False
-    note = None
+    notes: list[str] = [target.note] if target.note else []
     t0 = time.perf_counter()
     embed_seconds = 0.0
+    sections: list[Section] = []
+    timings: dict[str, float] = {}
     if query and query.strip():
         vector, problem = _embed(get_embedder(), query)
         embed_seconds = time.perf_counter() - t0
         if vector is None:
             keyword_only = True
-            note = f"Note: semantic search is unavailable ({problem}); these results come from keyword search only."
+            notes.append(
+                f"Note: semantic search is unavailable ({problem}); these results come from keyword search only."
+            )
         lib = target.library
-        retrieval = hybrid.retrieve(
+        retrieval = retrieve(
             conn,
             version_id,
             query,
             vector,
             weights,
             library_words=hybrid.name_words(lib.name, lib.project, lib.org),
+            limit=candidate_limit(weights.overfetch, budget),
         )
-        ranked = retrieval.ranked
+        sections, timings = retrieval.sections, retrieval.timings
+        snippets = section_snippets(sections, budget)
     else:
-        ranked = hybrid.overview(conn, version_id)
-    around = hybrid.neighbours(conn, version_id, ranked[:40])
-    snippets = group(ranked[:40], around)
+        ranked = hybrid.overview(conn, version_id, limit=max(80, budget // 60))
+        snippets = group(ranked, hybrid.neighbours(conn, version_id, ranked))
     search_seconds = time.perf_counter() - t0 - embed_seconds
 
     count = tiktoken_counter()
-    head = [
-        b
-        for b in (
-            note,
-            render_rules(target.library.identifier, target.library.rules)
-            if target.library.rules
-            else None,
-        )
-        if b
-    ]
+    head = list(notes)
+    if target.library.rules:
+        head.append(render_rules(target.library.identifier, target.library.rules))
     head_cost = sum(count(b) + count(SNIPPET_SEPARATOR) for b in head)
     blocks = [render_snippet(s) for s in snippets]
     chosen = fill(blocks, budget - head_cost, count, SNIPPET_SEPARATOR)
@@ -162,5 +201,6 @@ def library_docs(
         keyword_only=keyword_only,
         embed_seconds=embed_seconds,
         search_seconds=search_seconds,
-        candidates=ranked,
+        sections=sections,
+        timings=timings,
     )

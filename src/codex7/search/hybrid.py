@@ -1,18 +1,18 @@
-"""Candidates for one version: vector similarity, full-text rank, and exact identifier matches."""
+"""Candidate chunks of one version (SQL): nearest vectors, identifier matches, the chunks of their
+sections, the overview and neighbours."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import psycopg
 from psycopg.rows import class_row
 
-from codex7.config import Settings
-from codex7.search.fusion import rrf
+from codex7.lexical import normalize as normalize_identifier
 
 
 @dataclass
@@ -30,39 +30,13 @@ class Doc:
     token_count: int
 
 
-@dataclass
-class Weights:
-    vector: float = 1.5
-    text: float = 1.0
-    identifier: float = 1.0
-    overfetch: int = 50
-    k: int = 30
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> Weights:
-        return cls(
-            vector=settings.search_vector_weight,
-            text=settings.search_text_weight,
-            identifier=settings.search_identifier_weight,
-            overfetch=settings.search_overfetch,
-            k=settings.search_rrf_k,
-        )
-
-
-@dataclass
-class Retrieval:
-    ranked: list[Doc]
-    scores: dict[int, float] = field(default_factory=dict)
-    lists: dict[str, list[int]] = field(default_factory=dict)
-
-
 DOC_COLUMNS = (
     "id, chunk_index, coalesce(source_path, '') AS source_path, source_url, title, hierarchy,"
     " content, content_hash, has_code, code_language, token_count"
 )
 
 _VECTOR_SQL = """
-SELECT id FROM documents
+SELECT id, 1 - (embedding <=> %(vector)s) AS cosine FROM documents
 WHERE version_id = %(version)s
 ORDER BY embedding <=> %(vector)s
 LIMIT %(limit)s
@@ -72,57 +46,59 @@ LIMIT %(limit)s
 # though each row means de-TOASTing a vector (8x slower at 1536 dims, bench_search.py). So
 # the plan is pinned: the version's partial HNSW index when it has one (codex7.store.vector_index),
 # else its rows through the (version_id, chunk_index) btree and a top-N sort.
+# An HNSW scan returns at most ef_search rows: it is raised to the number asked for.
 _PIN_PLAN = """
 SELECT current_setting('enable_seqscan'), current_setting('enable_bitmapscan'),
-       current_setting('enable_sort'),
+       current_setting('enable_sort'), coalesce(current_setting('hnsw.ef_search', true), '40'),
        set_config('enable_seqscan', 'off', false), set_config('enable_bitmapscan', 'off', false),
-       set_config('enable_sort', 'off', false)
+       set_config('enable_sort', 'off', false), set_config('hnsw.ef_search', %s, false)
 """
 _RESTORE_PLAN = """
 SELECT set_config('enable_seqscan', %s, false), set_config('enable_bitmapscan', %s, false),
-       set_config('enable_sort', %s, false)
+       set_config('enable_sort', %s, false), set_config('hnsw.ef_search', %s, false)
 """
+MAX_EF_SEARCH = 1000  # pgvector's upper bound
 
 
 @contextmanager
-def pinned_plan(conn: psycopg.Connection) -> Iterator[None]:
-    """Within the block, nearest-neighbour queries use a version's HNSW index if it has one."""
-    row = conn.execute(_PIN_PLAN).fetchone()
+def pinned_plan(conn: psycopg.Connection, limit: int = 40) -> Iterator[None]:
+    """Within the block, nearest-neighbour queries use a version's HNSW index if it has one,
+    searching wide enough to return `limit` rows."""
+    ef = str(min(max(limit, 40), MAX_EF_SEARCH))
+    row = conn.execute(_PIN_PLAN, (ef,)).fetchone()
     assert row is not None
     try:
         yield
     finally:
         # After an error the transaction is aborted and rolling it back reverts the settings.
         if conn.info.transaction_status != psycopg.pq.TransactionStatus.INERROR:
-            conn.execute(_RESTORE_PLAN, row[:3])
+            conn.execute(_RESTORE_PLAN, row[:4])
+
+
+def nearest_scored(
+    conn: psycopg.Connection, version_id: int, vector: np.ndarray, limit: int
+) -> list[tuple[int, float]]:
+    """(id, cosine) of the version's chunks closest to `vector`, nearest first."""
+    with pinned_plan(conn, limit):
+        rows = conn.execute(
+            _VECTOR_SQL, {"version": version_id, "vector": vector, "limit": limit}, prepare=False
+        ).fetchall()
+    return [(int(r[0]), float(r[1])) for r in rows]
 
 
 def nearest(conn: psycopg.Connection, version_id: int, vector: np.ndarray, limit: int) -> list[int]:
     """IDs of the version's chunks closest to `vector` (cosine), nearest first."""
-    with pinned_plan(conn):
-        rows = conn.execute(
-            _VECTOR_SQL, {"version": version_id, "vector": vector, "limit": limit}, prepare=False
-        ).fetchall()
-    return [r[0] for r in rows]
+    return [i for i, _ in nearest_scored(conn, version_id, vector, limit)]
 
-
-# websearch_to_tsquery parses the query (phrases, -exclusions, stop words, stemming); its
-# AND of every term would miss most natural-language questions, so the terms are OR-ed and
-# ts_rank_cd rewards documents matching more of them (headings weigh more: weight A).
-_TEXT_SQL = """
-WITH q AS (
-    SELECT replace(websearch_to_tsquery('english', %(text)s)::text, ' & ', ' | ')::tsquery AS query
-)
-SELECT d.id FROM documents d, q
-WHERE d.version_id = %(version)s AND q.query <> ''::tsquery AND d.search_vector @@ q.query
-ORDER BY ts_rank_cd(d.search_vector, q.query) DESC, d.chunk_index
-LIMIT %(limit)s
-"""
 
 # A section whose own heading names the identifier defines it; then any heading; then the body.
+# The full-text index finds the chunks holding the identifier (whole, or as English words);
+# LIKE then keeps those that spell it exactly. A LIKE over a big version's rows cost ~50 ms.
 _IDENTIFIER_SQL = """
 SELECT id FROM documents
-WHERE version_id = %(version)s AND (title LIKE %(pattern)s OR content LIKE %(pattern)s)
+WHERE version_id = %(version)s
+  AND search_vector @@ (to_tsquery('simple', %(lexeme)s) || plainto_tsquery('english', %(raw)s))
+  AND (title LIKE %(pattern)s OR content LIKE %(pattern)s)
 ORDER BY (hierarchy[cardinality(hierarchy)] LIKE %(pattern)s) DESC,
          (title LIKE %(pattern)s) DESC,
          chunk_index
@@ -192,37 +168,50 @@ def fetch_docs(conn: psycopg.Connection, ids: list[int]) -> dict[int, Doc]:
     return {d.id: d for d in rows}
 
 
-def retrieve(
+_SECTIONS_SQL = f"""
+SELECT {DOC_COLUMNS}, 1 - (embedding <=> %(vector)s) AS cosine FROM documents
+WHERE id IN (
+    SELECT d.id
+    FROM documents c
+    JOIN documents d ON d.version_id = c.version_id
+        AND d.chunk_index BETWEEN c.chunk_index - %(window)s AND c.chunk_index + %(window)s
+        AND d.source_path IS NOT DISTINCT FROM c.source_path AND d.title = c.title
+    WHERE c.id = ANY(%(ids)s) AND c.version_id = %(version)s
+)
+"""
+_SECTIONS_NO_VECTOR_SQL = _SECTIONS_SQL.replace("1 - (embedding <=> %(vector)s)", "NULL::float8")
+
+
+def section_chunks(
     conn: psycopg.Connection,
     version_id: int,
-    query: str,
+    ids: list[int],
     vector: np.ndarray | None,
-    weights: Weights,
-    *,
-    library_words: set[str] | None = None,
-) -> Retrieval:
-    """Fused candidates for `query` in one version, best first."""
-    params = {"version": version_id, "limit": weights.overfetch}
-    lists: dict[str, list[int]] = {}
-    ranked: list[tuple[list[int], float]] = []
-    if vector is not None:
-        lists["vector"] = nearest(conn, version_id, vector, weights.overfetch)
-        ranked.append((lists["vector"], weights.vector))
-    text = without_words(query, library_words or set())
-    lists["text"] = [r[0] for r in conn.execute(_TEXT_SQL, {**params, "text": text})]
-    ranked.append((lists["text"], weights.text))
-    skip = {w.lower() for w in (library_words or set())}
-    for ident in identifiers(query):
-        if ident.lower() in skip:
-            continue
-        ids = [r[0] for r in conn.execute(_IDENTIFIER_SQL, {**params, "pattern": _like(ident)})]
-        lists[f"identifier:{ident}"] = ids
-        ranked.append((ids, weights.identifier))
-    fused = rrf(ranked, k=weights.k)
-    docs = fetch_docs(conn, [doc_id for doc_id, _ in fused])
-    return Retrieval(
-        ranked=[docs[i] for i, _ in fused if i in docs], scores=dict(fused), lists=lists
-    )
+    window: int = 6,
+) -> list[tuple[Doc, float | None]]:
+    """The chunks of the sections holding `ids` (up to `window` either side of each hit),
+    with their cosine to `vector` when there is one."""
+    if not ids:
+        return []
+    params = {"version": version_id, "ids": ids, "window": window, "vector": vector}
+    sql = _SECTIONS_SQL if vector is not None else _SECTIONS_NO_VECTOR_SQL
+    rows = conn.execute(sql, params, prepare=False).fetchall()
+    return [(Doc(*r[:-1]), None if r[-1] is None else float(r[-1])) for r in rows]
+
+
+def identifier_matches(
+    conn: psycopg.Connection, version_id: int, identifier: str, limit: int
+) -> list[int]:
+    """Chunks naming `identifier`: those whose own heading names it first, then any heading."""
+    lexeme = normalize_identifier(identifier) or "_"
+    params = {
+        "version": version_id,
+        "limit": limit,
+        "pattern": _like(identifier),
+        "lexeme": lexeme,
+        "raw": identifier,
+    }
+    return [r[0] for r in conn.execute(_IDENTIFIER_SQL, params)]
 
 
 _OVERVIEW_SQL = f"""

@@ -1,4 +1,4 @@
-"""`/org/project[/version]` → one library and one version row (exact, prefix, or latest)."""
+"""`/org/project[/version]` plus an optional `version` → one library and one version row."""
 
 from __future__ import annotations
 
@@ -10,40 +10,40 @@ from codex7.errors import LibraryNotFound, VersionNotFound
 from codex7.ids import parse_library_id
 from codex7.store.libraries import LibraryRow, get_library, list_libraries
 from codex7.store.versions import VersionRow, list_versions
+from codex7.versions import best, closest, newest_first, pick
 
 
 @dataclass(frozen=True)
 class Target:
     library: LibraryRow
     version: VersionRow
-    all_versions: list[str]
+    all_versions: list[str]  # newest first
+    note: str | None = None  # which version answered when the one asked for is not indexed
 
     @property
     def label(self) -> str:
         return f"{self.library.identifier}/{self.version.version}"
 
 
-def _bare(v: str) -> str:
-    v = v.strip()
-    return v[1:] if v[:1] in ("v", "V") and v[1:2].isdigit() else v
+def _latest(versions: list[VersionRow]) -> str | None:
+    return next((v.version for v in versions if v.is_latest), None)
 
 
 def pick_version(requested: str, versions: list[VersionRow]) -> VersionRow | None:
-    """Exact name first (with or without a leading v), then the newest under a prefix:
-    `14` and `v14` pick the newest 14.x, `5.x` and `5` both match 5.x. `versions` is newest first."""
-    want = _bare(requested).lower()
-    for v in versions:
-        if v.version.lower() == requested.lower() or _bare(v.version).lower() == want:
-            return v
-    prefix = want.removesuffix(".x").removesuffix(".*")
-    for v in versions:
-        have = _bare(v.version).lower()
-        if have.startswith((prefix + ".", prefix + "-")):
-            return v
-    return None
+    """Exact name (with or without a leading v), then a prefix (`14`, `v14`, `14.x`), a range
+    (`^18`, `~18.2`, `>=2 <3`) or `latest`; releases before pre-releases.
+
+    Raises InvalidVersion for a malformed range such as `>>2`.
+    """
+    by_name = {v.version: v for v in versions}
+    name = pick(requested, list(by_name), _latest(versions))
+    return by_name[name] if name is not None else None
 
 
-def resolve_target(conn: psycopg.Connection, library_id: str) -> Target:
+def resolve_target(conn: psycopg.Connection, library_id: str, version: str | None = None) -> Target:
+    """The library and version to answer from. `version` (Context7's separate argument) overrides
+    the ID's version, and when nothing indexed matches it the closest version answers, with a
+    note; a version in the ID alone must match, else VersionNotFound lists what is indexed."""
     ref = parse_library_id(library_id)
     lib = get_library(conn, ref.library_id)
     if lib is None:
@@ -56,18 +56,30 @@ def resolve_target(conn: psycopg.Connection, library_id: str) -> Target:
             library_id=ref.library_id,
             suggestions=close,
         )
-    versions = list_versions(conn, lib.id)
-    names = [v.version for v in versions]
-    if ref.version is None:
-        chosen = next((v for v in versions if v.is_latest), versions[0] if versions else None)
+    rows = {v.version: v for v in list_versions(conn, lib.id)}
+    names = newest_first(rows)
+    latest = _latest(list(rows.values()))
+    asked = version.strip() if version and version.strip() else None
+    requested = asked or ref.version
+    if requested is None:
+        chosen = latest or best(names)
     else:
-        chosen = pick_version(ref.version, versions)
+        chosen = pick(requested, names, latest)
+    note = None
+    if chosen is None and asked is not None:
+        chosen = closest(asked, names, latest)
+        if chosen is not None:
+            which = "latest" if chosen == latest else "closest"
+            note = (
+                f"Note: version {asked} is not indexed; "
+                f"showing {lib.identifier}/{chosen} ({which})."
+            )
     if chosen is None:
         raise VersionNotFound(
-            f'Version "{ref.version}" of {ref.library_id} is not indexed. '
+            f'Version "{requested or "latest"}" of {ref.library_id} is not indexed. '
             f"Available versions: {', '.join(names) or 'none'}.",
             library_id=ref.library_id,
-            version=ref.version or "",
+            version=requested or "",
             available=names,
         )
-    return Target(lib, chosen, names)
+    return Target(lib, rows[chosen], names, note)

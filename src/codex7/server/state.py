@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from codex7.config import Settings
 from codex7.embeddings.base import Embedder
 from codex7.search.docs import DocsResult, library_docs
-from codex7.search.hybrid import Weights
+from codex7.search.retrieve import Weights
 from codex7.store.database import Database, open_database
 
 log = logging.getLogger("codex7.server")
@@ -26,7 +26,13 @@ class ServerState:
     def weights(self) -> Weights:
         return Weights.from_settings(self.settings)
 
-    def docs(self, library_id: str, query: str | None, tokens: int | None) -> DocsResult:
+    def docs(
+        self,
+        library_id: str,
+        query: str | None,
+        tokens: int | None,
+        version: str | None = None,
+    ) -> DocsResult:
         """Documentation for one query, as every interface (MCP, REST, eval) serves it."""
         with self.db.pool.connection() as conn:
             return library_docs(
@@ -37,6 +43,7 @@ class ServerState:
                 tokens,
                 self.weights,
                 self.settings.default_tokens,
+                version=version,
             )
 
     def embedder(self) -> Embedder | None:

@@ -66,7 +66,9 @@ def _state(ctx: Context) -> ServerState:
     return ctx.request_context.lifespan_context  # type: ignore[no-any-return]
 
 
-def _docs(ctx: Context, library_id: str, query: str | None, tokens: int | None) -> str:
+def _docs(
+    ctx: Context, library_id: str, query: str | None, tokens: int | None, version: str | None = None
+) -> str:
     state = _state(ctx)
     if not library_id or not library_id.strip():
         raise ToolError(
@@ -74,7 +76,7 @@ def _docs(ctx: Context, library_id: str, query: str | None, tokens: int | None) 
             "/vercel/next.js/v14.3.0 (use resolve-library-id to find one)"
         )
     try:
-        result = state.docs(library_id, query, tokens)
+        result = state.docs(library_id, query, tokens, version=(version or "").strip() or None)
     except Codex7Error as exc:
         raise ToolError(str(exc)) from None
     return result.text
@@ -143,12 +145,20 @@ def register_tools(server: Any) -> None:
             ),
         ],
         ctx: Context,
+        version: Annotated[
+            str | None,
+            Field(
+                description="Version of the library to use, e.g. '14', '14.2.3', '^18' or "
+                "'>=2 <3'. Optional: without it the version in libraryId, else the latest. If that "
+                "version is not indexed, the closest indexed version answers and a note says which."
+            ),
+        ] = None,
     ) -> str:
         if not query or not query.strip():
             raise ToolError(
                 "query is required: say what to look up, e.g. 'how to set a request timeout'"
             )
-        return _docs(ctx, libraryId, query, None)
+        return _docs(ctx, libraryId, query, None, version)
 
     @text_tool(server, "get-library-docs", "Get Library Docs", DOCS_DESCRIPTION)
     def get_library_docs(

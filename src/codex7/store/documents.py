@@ -8,6 +8,7 @@ import numpy as np
 import psycopg
 from psycopg.types.json import Jsonb
 
+from codex7.lexical import document_identifiers
 from codex7.records import Chunk
 
 
@@ -50,7 +51,7 @@ def replace_documents(
     conn.execute("DELETE FROM documents WHERE version_id = %s", (version_id,))
     columns = (
         "version_id, chunk_index, title, hierarchy, content, content_hash, embedding, source_type,"
-        " source_path, source_url, has_code, code_language, token_count, metadata"
+        " source_path, source_url, has_code, code_language, token_count, metadata, identifiers"
     )
     with conn.cursor() as cur, cur.copy(f"COPY documents ({columns}) FROM STDIN") as copy:
         for i, (chunk, digest) in enumerate(zip(chunks, hashes, strict=True)):
@@ -70,6 +71,7 @@ def replace_documents(
                     chunk.code_language,
                     chunk.token_count,
                     Jsonb({**chunk.metadata, "file_chunk": chunk.chunk_index}),
+                    document_identifiers(chunk.title, chunk.content),
                 )
             )
     return len(chunks)

@@ -91,6 +91,57 @@ def set_metadata(conn: psycopg.Connection, library_id: int, metadata: dict[str, 
     )
 
 
+def _to_publish(
+    lib: LibraryRow | None, field: str, explicit: str | None, derived: str
+) -> str | None:
+    if explicit:
+        return explicit
+    if lib is None:
+        return derived
+    if lib.metadata.get(f"{field}_source") == "user":
+        return None
+    # Replace only what indexing put there itself: the old default or an earlier derivation.
+    automatic = {lib.project if field == "name" else "", lib.metadata.get(f"derived_{field}")}
+    return derived if getattr(lib, field) in automatic else None
+
+
+def name_to_publish(lib: LibraryRow | None, explicit: str | None, derived: str) -> str | None:
+    """--name always wins; else the derived name, unless the stored one came from the user
+    (None: upsert_library keeps it)."""
+    return _to_publish(lib, "name", explicit, derived)
+
+
+def description_to_publish(
+    lib: LibraryRow | None, explicit: str | None, derived: str | None
+) -> str | None:
+    return _to_publish(lib, "description", explicit, derived or "")
+
+
+def record_name_sources(
+    conn: psycopg.Connection,
+    lib: LibraryRow,
+    *,
+    explicit_name: str | None,
+    explicit_description: str | None,
+    derived_name: str,
+    derived_description: str | None,
+) -> None:
+    """Remember what the user named and what derivation gave, for the next run's choice."""
+    meta: dict[str, Any] = {
+        "derived_name": derived_name,
+        "derived_description": derived_description or "",
+    }
+    for field, explicit, derived in (
+        ("name", explicit_name, derived_name),
+        ("description", explicit_description, derived_description or ""),
+    ):
+        if explicit:
+            meta[f"{field}_source"] = "user"
+        elif lib.metadata.get(f"{field}_source") != "user" and getattr(lib, field) == derived:
+            meta[f"{field}_source"] = "derived"
+    set_metadata(conn, lib.id, meta)
+
+
 def delete_library(conn: psycopg.Connection, identifier: str) -> bool:
     """Delete a library, its versions, their chunks and vector indexes."""
 

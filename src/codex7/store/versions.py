@@ -12,6 +12,9 @@ from psycopg.types.json import Jsonb
 
 from codex7.ids import normalize_version
 from codex7.store.vector_index import drop_version_index
+from codex7.versions import best
+
+_LOCK_SPACE = 0x7C7  # first key of lock_library_versions' advisory locks
 
 
 @dataclass
@@ -66,6 +69,7 @@ def upsert_version(
             git_commit = excluded.git_commit,
             source = excluded.source,
             metadata = excluded.metadata,
+            version_normalized = excluded.version_normalized,
             updated_at = now()
         RETURNING id
         """,
@@ -83,18 +87,29 @@ def upsert_version(
 
 
 def set_latest(conn: psycopg.Connection, library_id: int, version_id: int | None) -> None:
-    """Make one version the latest (None: the newest by version order) in a single statement."""
+    """Make one version the latest (None: the newest release, see codex7.versions.best)."""
     if version_id is None:
-        row = conn.execute(
-            "SELECT id FROM versions WHERE library_id = %s ORDER BY version_normalized DESC LIMIT 1",
-            (library_id,),
-        ).fetchone()
-        if row is None:
+        rows = {v.version: v.id for v in list_versions(conn, library_id)}
+        newest = best(rows)
+        if newest is None:
             return
-        version_id = int(row[0])
+        version_id = rows[newest]
+    # Clear, then set: versions_one_latest_idx is checked row by row and is not deferrable.
+    with conn.transaction():
+        conn.execute(
+            "UPDATE versions SET is_latest = false WHERE library_id = %s AND is_latest AND id <> %s",
+            (library_id, version_id),
+        )
+        conn.execute(
+            "UPDATE versions SET is_latest = true WHERE id = %s AND NOT is_latest", (version_id,)
+        )
+
+
+def lock_library_versions(conn: psycopg.Connection, library_id: int) -> None:
+    """Serialise publishes of one library until the transaction ends (two-key advisory lock in
+    a namespace of its own; a modulo collision only makes two libraries wait for each other)."""
     conn.execute(
-        "UPDATE versions SET is_latest = (id = %s) WHERE library_id = %s AND is_latest <> (id = %s)",
-        (version_id, library_id, version_id),
+        "SELECT pg_advisory_xact_lock(%s, (%s %% 2147483647)::int)", (_LOCK_SPACE, library_id)
     )
 
 
