@@ -58,6 +58,16 @@ class Settings(BaseSettings):
     # cross-validated linear scorer of codex7.search.ranking; "rrf": reciprocal-rank fusion).
     search_overfetch: int = Field(default=60, gt=0, le=1000)
     search_ranker: Literal["learned", "rrf"] = "learned"
+    # Optional second stage (codex7.search.rerank): "http" = a /rerank endpoint (Cohere, Jina,
+    # vLLM, Infinity: rerank_api "cohere"; Hugging Face TEI: "tei"); "embeddings" = an embedding
+    # model behind an OpenAI-compatible base URL. It reorders the first rerank_top_n sections.
+    rerank_provider: Literal["none", "http", "embeddings"] = "none"
+    rerank_url: str | None = None
+    rerank_api: Literal["cohere", "tei"] = "cohere"
+    rerank_model: str | None = None
+    rerank_api_key: SecretStr | None = None
+    rerank_top_n: int = Field(default=20, ge=2, le=100)
+    rerank_timeout: float = Field(default=10.0, gt=0)
     default_tokens: int = Field(default=5000, gt=0)
     # Embeddings by model and content hash in a file under the data dir, kept across databases
     # and re-chunking: only text the model has never seen is embedded.

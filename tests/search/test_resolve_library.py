@@ -147,7 +147,7 @@ def test_indexed_without_name_resolves_through_search_libraries(
         "astro.build docs": ["/withastro/docs"],
     }
     assert titles == {
-        "/withastro/docs": ("Withastro", ""),
+        "/withastro/docs": ("Astro", ""),
         "/honojs/website": ("Hono", "Web framework on Web Standards"),
     }
 

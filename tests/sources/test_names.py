@@ -110,18 +110,18 @@ def test_a_docs_subfolder_is_named_from_its_repository_but_not_from_beyond(
     docs = repo / "src/content/docs"
     assert derive_name(docs, "withastro", "docs").name == "Astro Documentation"
     # Four levels up is too far for a local folder.
-    assert derive_name(docs / "en", "withastro", "docs").name == "Withastro"
+    assert derive_name(docs / "en", "withastro", "docs").name == "Astro"
     (repo / "astro.config.ts").unlink()
     (repo / ".git").mkdir()  # the repository root: nothing above it is read
-    assert derive_name(docs, "withastro", "docs").name == "Withastro"
+    assert derive_name(docs, "withastro", "docs").name == "Astro"
 
 
 @pytest.mark.parametrize(
     ("org", "project", "version", "name"),
     [
-        ("withastro", "docs", "5.x", "Withastro"),
-        ("honojs", "website", "4.x", "Honojs"),
-        ("vuejs", "docs", "3.5", "Vuejs"),
+        ("withastro", "docs", "5.x", "Astro"),
+        ("honojs", "website", "4.x", "Hono"),
+        ("vuejs", "docs", "3.5", "Vue"),
         ("vercel", "next.js", "16.1.0-canary.10", "next.js"),
         ("reactjs", "react.dev", "19.2", "react.dev"),
         ("fastapi", "sqlmodel", "0.0.39", "sqlmodel"),

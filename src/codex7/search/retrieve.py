@@ -13,6 +13,7 @@ from codex7.config import Settings
 from codex7.lexical import query_identifiers
 from codex7.search import hybrid, ranking
 from codex7.search.ranking import ChunkEvidence, Section
+from codex7.search.rerank import Reranker, rerank, reranker_from_settings
 from codex7.store import lexical
 
 # The rank features' weights when scores are not to be trusted: reciprocal-rank fusion.
@@ -28,10 +29,17 @@ class Weights:
     ranker: str = "learned"  # or "rrf"
     rank: dict[str, float] = field(default_factory=lambda: dict(ranking.DEFAULT_WEIGHTS))
     bm25: lexical.Bm25Params = field(default_factory=lexical.Bm25Params)
+    reranker: Reranker | None = None  # a second stage over the first rerank_top_n sections
+    rerank_top_n: int = 20
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Weights:
-        return cls(overfetch=settings.search_overfetch, ranker=settings.search_ranker)
+        return cls(
+            overfetch=settings.search_overfetch,
+            ranker=settings.search_ranker,
+            reranker=reranker_from_settings(settings),
+            rerank_top_n=settings.rerank_top_n,
+        )
 
     @property
     def feature_weights(self) -> dict[str, float]:
@@ -120,4 +128,9 @@ def retrieve(
     sections, lists, timings = gather(
         conn, version_id, query, vector, weights, library_words=library_words, limit=limit
     )
-    return Retrieval(ranking.score(sections, weights.feature_weights), lists, timings)
+    ranked = ranking.score(sections, weights.feature_weights)
+    if weights.reranker is not None:
+        t = time.perf_counter()
+        ranked = rerank(weights.reranker, query, ranked, weights.rerank_top_n)
+        _lap(timings, "rerank", t)
+    return Retrieval(ranked, lists, timings)

@@ -144,10 +144,15 @@ def search_folders(root: Path, max_levels: int = LOCAL_PARENT_LEVELS) -> list[Pa
     return folders
 
 
+_ORG_AFFIX = re.compile(r"^(?:with|use|get)(?=[a-z]{3})|(?<=[a-z]{3})(?:js|hq|labs|dev|io|org|team|inc)$")
+
+
 def fallback_name(org: str, project: str) -> str:
-    """The project part of the ID, or the org (capitalised) when the project is generic."""
+    """The project part of the ID, or, when the project is generic, the org capitalised without
+    the affixes GitHub orgs add to a product's name (`withastro` → Astro, `vuejs` → Vue)."""
     if is_generic(project):
-        return org[:1].upper() + org[1:]
+        core = _ORG_AFFIX.sub("", org.lower()) or org
+        return core[:1].upper() + core[1:]
     return project
 
 
