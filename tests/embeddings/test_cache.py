@@ -27,6 +27,10 @@ def test_vectors_round_trip_per_space(tmp_path: Path) -> None:
     assert np.array_equal(cache.get_many("local:m:", ["h1", "h2"])["h1"], v)
     assert cache.get_many("local:other:", ["h1"]) == {}
     assert space_key("openai", "m", 256) != space_key("openai", "m", None)
+    from codex7.embeddings.openai import OpenAIEmbedder
+
+    short = OpenAIEmbedder("m", api_key="k", dimensions=256)
+    assert short.vector_space != OpenAIEmbedder("m", api_key="k").vector_space
     cache.close()
     reopened = EmbeddingCache(tmp_path / "c.sqlite3")
     assert reopened.count() == 1

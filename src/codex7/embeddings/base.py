@@ -7,6 +7,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from codex7.embeddings.cache import space_key
+
 
 class Embedder(ABC):
     provider: str = ""
@@ -22,6 +24,11 @@ class Embedder(ABC):
     @abstractmethod
     def max_tokens(self) -> int:
         """The most tokens of input the model actually reads; chunks are sized to fit."""
+
+    @property
+    def vector_space(self) -> str:
+        """What identifies this embedder's vectors in the embedding cache."""
+        return space_key(self.provider, self.model, None)
 
     @abstractmethod
     def count_tokens(self, text: str) -> int:
@@ -69,6 +76,10 @@ class WrappedEmbedder(Embedder):
     @property
     def max_tokens(self) -> int:
         return self.inner.max_tokens
+
+    @property
+    def vector_space(self) -> str:
+        return self.inner.vector_space
 
     def count_tokens(self, text: str) -> int:
         return self.inner.count_tokens(text)

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from codex7.embeddings.base import Embedder, normalize_rows
+from codex7.embeddings.cache import space_key
 from codex7.errors import EmbeddingError
 
 # Input limits of OpenAI's models; other endpoints get a conservative default.
@@ -40,6 +41,7 @@ class OpenAIEmbedder(Embedder):
         self._api_key = api_key
         self._base_url = base_url
         self._dimensions = dimensions
+        self._requested_dimensions = dimensions
         self._max_retries = max_retries
         self._timeout = timeout
 
@@ -61,6 +63,12 @@ class OpenAIEmbedder(Embedder):
             max_retries=0,  # we retry ourselves, with backoff and a clear final error
             timeout=self._timeout,
         )
+
+    @property
+    def vector_space(self) -> str:
+        # The same model shortened to other dimensions is another space; the configured
+        # value (not the probed one) keeps the key stable between runs.
+        return space_key(self.provider, self.model, self._requested_dimensions)
 
     @property
     def dimensions(self) -> int:

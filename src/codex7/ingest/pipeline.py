@@ -11,7 +11,7 @@ import numpy as np
 
 from codex7.chunking import chunk_file
 from codex7.embeddings.base import Embedder
-from codex7.embeddings.cache import EmbeddingCache, space_key
+from codex7.embeddings.cache import EmbeddingCache
 from codex7.errors import Codex7Error, SourceError
 from codex7.ids import parse_library_id
 from codex7.ingest.dedupe import content_hash, split_known
@@ -126,7 +126,7 @@ def embed_new(
     with db.pool.connection() as conn:
         for start in range(0, len(unique), LOOKUP_BATCH):
             known.update(documents.vectors_for_hashes(conn, unique[start : start + LOOKUP_BATCH]))
-    space = space_key(embedder.provider, embedder.model, None)
+    space = embedder.vector_space
     if cache is not None:
         known.update(cache.get_many(space, split_known(unique, known)))
     todo = split_known(unique, known)

@@ -158,16 +158,6 @@ def _like(text: str) -> str:
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-def fetch_docs(conn: psycopg.Connection, ids: list[int]) -> dict[int, Doc]:
-    if not ids:
-        return {}
-    with conn.cursor(row_factory=class_row(Doc)) as cur:
-        rows = cur.execute(
-            f"SELECT {DOC_COLUMNS} FROM documents WHERE id = ANY(%s)", (ids,)
-        ).fetchall()
-    return {d.id: d for d in rows}
-
-
 _SECTIONS_SQL = f"""
 SELECT {DOC_COLUMNS}, 1 - (embedding <=> %(vector)s) AS cosine FROM documents
 WHERE id IN (

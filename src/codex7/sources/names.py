@@ -144,7 +144,9 @@ def search_folders(root: Path, max_levels: int = LOCAL_PARENT_LEVELS) -> list[Pa
     return folders
 
 
-_ORG_AFFIX = re.compile(r"^(?:with|use|get)(?=[a-z]{3})|(?<=[a-z]{3})(?:js|hq|labs|dev|io|org|team|inc)$")
+_ORG_AFFIX = re.compile(
+    r"^(?:with|use|get)(?=[a-z]{3})|(?<=[a-z]{3})(?:js|hq|labs|dev|io|org|team|inc)$"
+)
 
 
 def fallback_name(org: str, project: str) -> str:
