@@ -121,13 +121,69 @@ def test_bad_input_is_one_line_and_stores_nothing(
 
 
 def test_switching_model_on_a_built_database_is_refused(env: dict[str, str], docs: Path) -> None:
-    assert run(env, "index", str(docs), "-l", "/acme/widgets")[0] == 0
+    assert run(env, "index", str(docs), "-l", "/acme/widgets", "--version", "1")[0] == 0
     other = {
         **env,
         "CODEX7_EMBEDDING_PROVIDER": "openai",
         "OPENAI_API_KEY": "sk-test-not-a-real-key",
     }
-    code, out = run(other, "index", str(docs), "-l", "/acme/gadgets")
+    code, out = run(other, "index", str(docs), "-l", "/acme/gadgets", "--version", "1")
     assert code == 1
     assert "holds embeddings from local all-MiniLM-L6-v2 (384 dims)" in out
     assert "CODEX7_EMBEDDING_PROVIDER=local" in out and "sk-test" not in out
+
+
+def git(cwd: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@e.x", *args],
+        cwd=cwd,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+
+
+@pytest.fixture
+def repo(tmp_path: Path, docs: Path) -> Path:
+    """A repository with docs/ at tag v1 on main, then one untagged commit on main."""
+    root = tmp_path / "widgets"
+    root.mkdir()
+    git(root, "init", "-q", "-b", "main")
+    (root / "docs").mkdir()
+    for page in docs.iterdir():
+        (root / "docs" / page.name).write_text(page.read_text())
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "one")
+    git(root, "tag", "v1")
+    (root / "docs" / "usage.md").write_text("# Usage\n\nCall `widget.spin(fast=True)`.\n")
+    git(root, "commit", "-qam", "two")
+    return root
+
+
+def test_relative_repository_path_refreshes_from_anywhere(
+    env: dict[str, str], repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "work").mkdir()
+    monkeypatch.chdir(tmp_path / "work")
+    code, out = run(env, "index", "../widgets", "-l", "/acme/widgets", "--ref", "v1")
+    assert code == 0, out
+    (tmp_path / "elsewhere" / "deeper").mkdir(parents=True)
+    monkeypatch.chdir(tmp_path / "elsewhere" / "deeper")
+    code, out = run(env, "refresh")
+    assert code == 0 and out.strip() == "/acme/widgets/v1: unchanged (2 chunks)", out
+
+
+def test_without_version_the_git_ref_names_it(env: dict[str, str], repo: Path, docs: Path) -> None:
+    head = git(repo, "rev-parse", "HEAD")
+    for ref, name in [("v1", "v1"), ("main", "main"), (head, head[:7])]:
+        code, out = run(env, "index", str(repo), "-l", "/acme/widgets", "--ref", ref)
+        assert code == 0 and f"/acme/widgets/{name} indexed:" in out, out
+    git(repo, "tag", "v2")
+    code, out = run(env, "index", f"file://{repo}", "-l", "/acme/gadgets")
+    assert code == 0 and "/acme/gadgets/v2 indexed:" in out, out
+    versions = json.loads(run(env, "versions", "/acme/widgets", "--json")[1])
+    assert {v["version"] for v in versions} == {"v1", "main", head[:7]}
+
+    code, out = run(env, "index", str(docs), "-l", "/acme/widgets")
+    assert code == 1 and len(out.strip().splitlines()) == 1
+    assert "is a folder, so its version needs a name: add --version (e.g. --version 2.1)" in out

@@ -135,7 +135,10 @@ def test_failure_midway_keeps_the_old_version_served(
 def test_other_model_is_refused_before_any_work(db: Database, tmp_path: Path) -> None:
     docs = copy_slice(tmp_path / "docs", SLICE[:1])
     index_version(
-        db, FakeEmbedder("fake-a"), IndexRequest(str(docs), "/encode/httpx"), cache_dir=tmp_path
+        db,
+        FakeEmbedder("fake-a"),
+        IndexRequest(str(docs), "/encode/httpx", "1"),
+        cache_dir=tmp_path,
     )
     other = FakeEmbedder("fake-b")
     with pytest.raises(ModelMismatch, match="fake-a"):
@@ -193,9 +196,9 @@ def test_git_source_at_tag_with_context7_rules(
 def test_embeddings_are_shared_across_libraries(db: Database, tmp_path: Path) -> None:
     docs = copy_slice(tmp_path / "docs", SLICE[:2])
     fake = FakeEmbedder()
-    index_version(db, fake, IndexRequest(str(docs), "/encode/httpx"), cache_dir=tmp_path)
+    index_version(db, fake, IndexRequest(str(docs), "/encode/httpx", "1"), cache_dir=tmp_path)
     n = len(fake.embedded_texts)
-    index_version(db, fake, IndexRequest(str(docs), "/mirror/httpx"), cache_dir=tmp_path)
+    index_version(db, fake, IndexRequest(str(docs), "/mirror/httpx", "1"), cache_dir=tmp_path)
     assert len(fake.embedded_texts) == n
     with psycopg.connect(db.url) as conn:
         assert conn.execute("SELECT count(DISTINCT version_id) FROM documents").fetchone() == (2,)

@@ -114,6 +114,7 @@ def docs_folder(path: Path, pages: dict[str, str]) -> Path:
 
 
 def index(db: Database, folder: Path, identifier: str, tmp_path: Path, **kw: str) -> None:
+    kw.setdefault("version", "1")
     index_version(
         db, FakeEmbedder(), IndexRequest(str(folder), identifier, **kw), cache_dir=tmp_path
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from click.testing import CliRunner
 
 from codex7.cli import cli
@@ -19,3 +21,22 @@ def test_resolve_and_query_from_the_shell(indexed_corpus: IndexedCorpus) -> None
     assert out.exit_code == 0 and "Source: tutorial/request-files.md" in out.output
     out = runner.invoke(cli, ["query", "/fastapi/fastapi/9.9", "anything"], env=env)
     assert out.exit_code == 1 and "Available versions: 0.141.1" in out.output
+
+
+def test_json_output_for_scripts(indexed_corpus: IndexedCorpus) -> None:
+    env = {**indexed_corpus.env(), "HF_HUB_OFFLINE": "1"}
+    runner = CliRunner()
+    out = runner.invoke(cli, ["resolve", "fastapi", "--json"], env=env)
+    assert out.exit_code == 0, out.output
+    answer = json.loads(out.stdout)
+    assert answer["isError"] is False and answer["libraries"][0] == "/fastapi/fastapi"
+    assert "- Context7-compatible library ID: /fastapi/fastapi" in answer["text"]
+
+    out = runner.invoke(cli, ["query", "/fastapi/fastapi", "upload a file", "--json"], env=env)
+    answer = json.loads(out.stdout)
+    assert answer["libraryId"] == "/fastapi/fastapi" and answer["isError"] is False
+    assert "Source: tutorial/request-files.md" in answer["text"]
+
+    out = runner.invoke(cli, ["query", "/fastapi/fastapi/9.9", "anything", "--json"], env=env)
+    assert out.exit_code == 1 and out.stdout == ""
+    assert out.stderr.startswith("Error: ") and "Available versions: 0.141.1" in out.stderr

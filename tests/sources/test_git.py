@@ -9,7 +9,7 @@ import pytest
 
 from codex7.errors import SourceError
 from codex7.sources import open_source
-from codex7.sources.git import web_base
+from codex7.sources.git import version_name, web_base
 
 
 def git(cwd: Path, *args: str) -> str:
@@ -76,3 +76,24 @@ def test_known_forges_get_web_urls() -> None:
         web_base("git@gitlab.com:org/repo.git", "abc") == "https://gitlab.com/org/repo/-/blob/abc"
     )
     assert web_base("file:///tmp/repo", "abc") is None
+
+
+def test_version_names_follow_tags_then_branches_then_commits(repo: Path) -> None:
+    v1, head = git(repo, "rev-list", "-n1", "v1.0.0"), git(repo, "rev-parse", "HEAD")
+    git(repo, "branch", "release/1.x", v1)
+    assert version_name(str(repo), "v1.0.0") == "v1.0.0"
+    assert version_name(f"file://{repo}", "main") == "main"
+    assert version_name(str(repo), None) == "main"  # the default branch
+    assert version_name(str(repo), "release/1.x") == "v1.0.0"  # a tag on the branch's commit
+    assert version_name(str(repo), v1) == "v1.0.0"
+    assert version_name(str(repo), head[:10]) == head[:7]
+    git(repo, "tag", "stable")
+    git(repo, "tag", "-a", "v2.0.0", "-m", "two")  # annotated: its commit, not the tag object
+    assert version_name(str(repo), "main") == "v2.0.0"
+    assert version_name(str(repo), None) == "v2.0.0"
+    assert version_name(str(repo), "stable") == "stable"  # a tag asked for by name is kept
+
+
+def test_version_name_of_unknown_ref_is_a_clear_error(repo: Path) -> None:
+    with pytest.raises(SourceError, match="Ref 'v9.9.9' not found"):
+        version_name(str(repo), "v9.9.9")

@@ -98,3 +98,36 @@ def test_missing_folder_and_ref_without_repo_are_refused(tmp_path: Path) -> None
         open_source(str(tmp_path / "nope"), cache_dir=tmp_path / "cache")
     with pytest.raises(SourceError, match="needs a git repository"):
         open_source(str(tmp_path), ref="v1", cache_dir=tmp_path / "cache")
+
+
+def test_default_and_configured_excludes_ignore_case(tmp_path: Path) -> None:
+    names = [
+        "CODE_OF_CONDUCT.md",
+        "code_of_conduct.md",
+        "changelog.md",
+        "Changelog.rst",
+        "CHANGELOG.MD",
+        "License.md",
+        "docs/Legacy/api.md",
+        "docs/ARCHIVE/2019.md",
+        "Old/notes.md",
+        "docs/guide.md",
+    ]
+    for rel in names:
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(f"# {rel}\n")
+    assert select_files(tmp_path, SelectionRules.build(read_context7_json(tmp_path))) == [
+        "docs/guide.md"
+    ]
+    (tmp_path / "context7.json").write_text(
+        json.dumps({"excludeFolders": ["legacy", "./OLD"], "excludeFiles": ["LICENSE.md"]})
+    )
+    assert select_files(tmp_path, SelectionRules.build(read_context7_json(tmp_path))) == [
+        "CHANGELOG.MD",
+        "CODE_OF_CONDUCT.md",
+        "Changelog.rst",
+        "changelog.md",
+        "code_of_conduct.md",
+        "docs/ARCHIVE/2019.md",
+        "docs/guide.md",
+    ]

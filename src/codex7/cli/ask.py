@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 import click
@@ -27,33 +29,52 @@ def call_tool(tool: str, arguments: dict[str, Any]) -> tuple[bool, str]:
     return anyio.run(run)
 
 
-def _emit(is_error: bool, text: str) -> None:
+_LIBRARY_ID_LINE = re.compile(r"^- Context7-compatible library ID: (\S+)$", re.MULTILINE)
+
+
+def library_ids(text: str) -> list[str]:
+    """The library IDs listed in resolve-library-id's answer, in its order."""
+    return _LIBRARY_ID_LINE.findall(text)
+
+
+def _emit(is_error: bool, text: str, as_json: bool = False, **extra: Any) -> None:
+    """The tool's text, or a JSON object holding it; an error is one line on stderr, exit 1."""
     if is_error:
         raise click.ClickException(text)
-    click.echo(text)
+    if as_json:
+        click.echo(json.dumps({"isError": False, "text": text, **extra}, ensure_ascii=False))
+    else:
+        click.echo(text)
+
+
+_JSON = click.option("--json", "as_json", is_flag=True, help="Print a JSON object for scripts.")
 
 
 @click.command()
 @click.argument("name")
 @click.option("--query", "-q", help="What you want to look up; helps rank the libraries.")
-def resolve(name: str, query: str | None) -> None:
+@_JSON
+def resolve(name: str, query: str | None, as_json: bool) -> None:
     """Find library IDs for NAME (the resolve-library-id tool)."""
     args = {"libraryName": name} | ({"query": query} if query else {})
-    _emit(*call_tool("resolve-library-id", args))
+    is_error, text = call_tool("resolve-library-id", args)
+    _emit(is_error, text, as_json, libraries=library_ids(text))
 
 
 @click.command()
 @click.argument("library_id")
 @click.argument("question", required=False)
 @click.option("--tokens", type=int, help="Token budget (default 5000; clamped to 1000–100000).")
-def query(library_id: str, question: str | None, tokens: int | None) -> None:
+@_JSON
+def query(library_id: str, question: str | None, tokens: int | None, as_json: bool) -> None:
     """Answer QUESTION from LIBRARY_ID's docs (/org/project[/version]); no QUESTION gives the overview."""
+    args: dict[str, Any]
     if question and tokens is None:
-        _emit(*call_tool("query-docs", {"libraryId": library_id, "query": question}))
+        tool, args = "query-docs", {"libraryId": library_id, "query": question}
     else:
-        args: dict[str, Any] = {"context7CompatibleLibraryID": library_id}
+        tool, args = "get-library-docs", {"context7CompatibleLibraryID": library_id}
         if question:
             args["topic"] = question
         if tokens is not None:
             args["tokens"] = tokens
-        _emit(*call_tool("get-library-docs", args))
+    _emit(*call_tool(tool, args), as_json, libraryId=library_id)

@@ -65,7 +65,11 @@ def _summary(r: Any) -> str:
 @click.command()
 @click.argument("source")
 @click.option("--library", "-l", required=True, help="Library ID to index into, /org/project.")
-@click.option("--version", "version", help="Version name (default: the --ref, else 'latest').")
+@click.option(
+    "--version",
+    "version",
+    help="Version name (git sources default to the tag, else the branch; folders need one).",
+)
 @click.option("--ref", help="Git branch, tag or commit to index (git sources).")
 @click.option("--name", help="Display name of the library.")
 @click.option("--description", help="One-line description of the library.")

@@ -18,7 +18,7 @@ from codex7.ingest.dedupe import content_hash, split_known
 from codex7.ingest.progress import Progress, ProgressCallback, Reporter
 from codex7.ingest.publish import Publication, publish
 from codex7.records import Chunk, SourceFile
-from codex7.sources import OpenedSource, open_source
+from codex7.sources import OpenedSource, is_git_spec, local_folder, open_source
 from codex7.sources.names import derive_name
 from codex7.sources.select import SelectionRules
 from codex7.store import documents, jobs, libraries, versions
@@ -60,7 +60,22 @@ class IndexResult:
 
 
 def default_version(req: IndexRequest) -> str:
-    raw = req.version or req.ref or "latest"
+    """--version as given; else named after the git ref (its tag, a tag on its commit, the branch,
+    the short commit). A folder has no such name, so it needs --version."""
+    if req.version is not None:
+        raw = req.version
+    elif is_git_spec(req.source, req.ref):
+        from codex7.sources.git import version_name
+
+        raw = version_name(req.source, req.ref)
+    elif req.ref is not None:
+        raw = req.ref  # not a repository: opening the source says so
+    else:
+        local_folder(req.source)  # a missing folder is the first thing to say
+        raise Codex7Error(
+            f"{req.source} is a folder, so its version needs a name: add --version (e.g. --version"
+            " 2.1), or index a git repository with --ref to name it after the tag or branch"
+        )
     version = raw.strip().replace("/", "-")
     if not version:
         raise Codex7Error("--version must not be empty")
@@ -275,7 +290,7 @@ def index_version(
         reporter.update(stage="publishing", force=True)
         source_info: dict[str, Any] = {
             "kind": source.kind,
-            "spec": str(source.root) if source.kind == "local" else req.source,
+            "spec": source.location,
             "ref": req.ref,
             "folders": req.folders,
             "exclude_folders": req.exclude_folders,

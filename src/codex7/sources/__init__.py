@@ -23,6 +23,11 @@ class OpenedSource:
     web_base: str | None = None  # https://github.com/o/r/blob/<sha> for known forges
     config: Context7Config = field(default_factory=Context7Config)
 
+    @property
+    def location(self) -> str:
+        """Where to read this source again from any directory: local paths absolute, URLs as given."""
+        return str(self.root) if self.kind == "local" else absolute_spec(self.spec)
+
     def files(self, rules: SelectionRules) -> list[SourceFile]:
         out: list[SourceFile] = []
         for rel in select_files(self.root, rules):
@@ -35,10 +40,28 @@ class OpenedSource:
         return out
 
 
+def absolute_spec(spec: str) -> str:
+    """A local path made absolute (`../widgets` → `/home/me/widgets`); URLs and `github:o/r` kept."""
+    if _REMOTE.match(spec):
+        return spec
+    return str(Path(spec).expanduser().resolve())
+
+
 def is_git_spec(spec: str, ref: str | None) -> bool:
     if _REMOTE.match(spec):
         return True
     return ref is not None and (Path(spec) / ".git").exists()
+
+
+def local_folder(spec: str) -> Path:
+    """The absolute path of the docs folder `spec`, or a SourceError saying what to give."""
+    root = Path(spec).expanduser()
+    if not root.is_dir():
+        raise SourceError(
+            f"Source {spec!r} is not a folder or a git URL; give a docs folder, "
+            "a repository path with --ref, https://…, file://… or github:org/repo"
+        )
+    return root.resolve()
 
 
 def open_source(spec: str, *, ref: str | None = None, cache_dir: Path) -> OpenedSource:
@@ -53,12 +76,6 @@ def open_source(spec: str, *, ref: str | None = None, cache_dir: Path) -> Opened
     else:
         if ref is not None:
             raise SourceError(f"--ref {ref!r} needs a git repository, but {spec} is not one")
-        root = Path(spec).expanduser()
-        if not root.is_dir():
-            raise SourceError(
-                f"Source {spec!r} is not a folder or a git URL; give a docs folder, "
-                "a repository path with --ref, https://…, file://… or github:org/repo"
-            )
-        src = OpenedSource("local", spec, root.resolve())
+        src = OpenedSource("local", spec, local_folder(spec))
     src.config = read_context7_json(src.root)
     return src

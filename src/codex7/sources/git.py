@@ -55,6 +55,84 @@ def _git(args: list[str], cwd: Path) -> str:
     return proc.stdout.strip()
 
 
+@dataclass(frozen=True)
+class RemoteRefs:
+    """A repository's default branch, HEAD commit, branches and tags (annotated tags peeled)."""
+
+    default_branch: str | None
+    head: str | None
+    branches: dict[str, str]
+    tags: dict[str, str]
+
+
+def parse_ls_remote(listing: str) -> RemoteRefs:
+    """Read `git ls-remote --symref URL HEAD refs/heads/* refs/tags/*` output."""
+    default_branch = head = None
+    branches: dict[str, str] = {}
+    tags: dict[str, str] = {}
+    for line in listing.splitlines():
+        left, _, name = line.partition("\t")
+        if left.startswith("ref: refs/heads/") and name == "HEAD":
+            default_branch = left.removeprefix("ref: refs/heads/")
+        elif name == "HEAD":
+            head = left
+        elif name.startswith("refs/heads/"):
+            branches[name.removeprefix("refs/heads/")] = left
+        elif name.startswith("refs/tags/"):
+            tag = name.removeprefix("refs/tags/")
+            if tag.endswith("^{}") or tag not in tags:  # the peeled commit wins
+                tags[tag.removesuffix("^{}")] = left
+    return RemoteRefs(default_branch, head, branches, tags)
+
+
+def remote_refs(spec: str) -> RemoteRefs:
+    """The refs of the repository at `spec`, without fetching any objects."""
+    url = expand_spec(spec)
+    try:
+        listing = _git(
+            ["ls-remote", "--symref", url, "HEAD", "refs/heads/*", "refs/tags/*"], Path.cwd()
+        )
+    except subprocess.CalledProcessError as exc:
+        raise SourceError(f"Could not list the refs of {spec}: {exc.stderr or exc}") from None
+    except FileNotFoundError:
+        raise SourceError("git is not installed; install git to index repositories") from None
+    return parse_ls_remote(listing)
+
+
+def _best_tag(tags: list[str]) -> str:
+    """Of several tags on one commit, one that looks like a version (v2.1.0 before `stable`)."""
+    return min(tags, key=lambda t: (not any(ch.isdigit() for ch in t), t))
+
+
+def ref_version_name(refs: RemoteRefs, ref: str | None, spec: str) -> str:
+    """A version name for `ref` (None: the default branch): the tag if it is one, else a tag on
+    its commit, else the branch name, else the short commit."""
+    name = ref.removeprefix("refs/tags/").removeprefix("refs/heads/") if ref else None
+    if name is not None and name in refs.tags:
+        return name
+    if name is None:
+        commit, branch = refs.head, refs.default_branch
+    elif name in refs.branches:
+        commit, branch = refs.branches[name], name
+    elif re.fullmatch(r"[0-9a-f]{7,40}", name):
+        commit, branch = name, None
+    else:
+        raise SourceError(f"Ref {ref!r} not found in {spec}")
+    tagged = [t for t, c in refs.tags.items() if commit and c.startswith(commit)]
+    if tagged:
+        return _best_tag(tagged)
+    if branch:
+        return branch
+    if commit:
+        return commit[:7]
+    raise SourceError(f"{spec} has no commits to index")
+
+
+def version_name(spec: str, ref: str | None) -> str:
+    """What to call the version indexed from `spec` at `ref` when no --version is given."""
+    return ref_version_name(remote_refs(spec), ref, spec)
+
+
 def checkout(spec: str, ref: str | None, cache_dir: Path) -> Checkout:
     """Fetch `ref` (branch, tag or commit; default branch if None) and check it out, detached."""
     url = expand_spec(spec)

@@ -156,26 +156,31 @@ class SelectionRules:
         )
 
 
+def _matches(name: str, pattern: str) -> bool:
+    """A glob match that ignores case: `CHANGELOG*` skips changelog.md, `legacy` skips Legacy/."""
+    return fnmatch.fnmatchcase(name.lower(), pattern.lower())
+
+
 def _folder_excluded(dir_parts: tuple[str, ...], patterns: list[str]) -> bool:
     dir_path = "/".join(dir_parts)
     for raw in patterns:
         pat = raw.strip().rstrip("/")
         if pat.startswith("./"):  # root-anchored
             anchored = pat[2:]
-            if fnmatch.fnmatch(dir_path, anchored) or dir_path.startswith(anchored + "/"):
+            if _matches(dir_path, anchored) or dir_path.lower().startswith(anchored.lower() + "/"):
                 return True
         elif "/" in pat:  # a path or glob: matches the folder or one of its prefixes
             for i in range(1, len(dir_parts) + 1):
                 prefix = "/".join(dir_parts[:i])
-                if fnmatch.fnmatch(prefix, pat) or fnmatch.fnmatch(prefix, "*/" + pat):
+                if _matches(prefix, pat) or _matches(prefix, "*/" + pat):
                     return True
-        elif any(fnmatch.fnmatch(part, pat) for part in dir_parts):  # a name: anywhere
+        elif any(_matches(part, pat) for part in dir_parts):  # a name: anywhere
             return True
     return False
 
 
 def is_selected(rel: str, rules: SelectionRules) -> bool:
-    """Decide for one relative POSIX path. Exclusions win over `folders`."""
+    """Decide for one relative POSIX path. Exclusions ignore case and win over `folders`."""
     p = PurePosixPath(rel)
     if p.suffix.lower() not in DOC_SUFFIXES:
         return False
@@ -184,7 +189,7 @@ def is_selected(rel: str, rules: SelectionRules) -> bool:
         return False
     if any(part.lower() in NON_ENGLISH_LOCALES for part in dirs):
         return False
-    if any(fnmatch.fnmatch(p.name, pat) for pat in rules.exclude_files):
+    if any(_matches(p.name, pat) for pat in rules.exclude_files):
         return False
     if _folder_excluded(dirs, rules.exclude_folders):
         return False
