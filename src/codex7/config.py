@@ -80,6 +80,11 @@ class Settings(BaseSettings):
 
     pool_min_size: int = Field(default=1, ge=0)
     pool_max_size: int = Field(default=8, gt=0)
+    # Seconds a call waits for a database connection before it fails with a clear error (the
+    # pool reconnects by itself when the database is back), and the longest a statement of the
+    # query path (server, query, resolve) may run; 0 = no limit.
+    pool_timeout: float = Field(default=5.0, gt=0)
+    statement_timeout: float = Field(default=5.0, ge=0)
 
     @property
     def model_name(self) -> str:

@@ -242,3 +242,104 @@ async def test_dev_queries_quality_smoke(client: Client) -> None:
         hits += any(g["path"] in sources(out)[:5] for g in q["gold"])
     assert total >= 12
     assert hits / total >= 0.8, f"{hits}/{total}"
+
+
+async def test_schemas_have_titles_and_context7_descriptions(client: Client) -> None:
+    tools = {t.name: t.input_schema for t in (await client.list_tools()).tools}
+    assert tools["resolve-library-id"]["title"] == "Resolve Context7 Library ID Arguments"
+    assert tools["query-docs"]["title"] == "Query Documentation Arguments"
+    titles = {
+        name: {arg: spec["title"] for arg, spec in schema["properties"].items()}
+        for name, schema in tools.items()
+    }
+    assert titles["resolve-library-id"] == {"libraryName": "Library name", "query": "Query"}
+    assert titles["query-docs"] == {
+        "libraryId": "Library ID",
+        "query": "Query",
+        "version": "Version",
+    }
+    assert titles["get-library-docs"]["context7CompatibleLibraryID"] == (
+        "Context7-compatible library ID"
+    )
+    for schema in tools.values():
+        for spec in schema["properties"].values():
+            assert len(spec["description"]) > 40, spec
+    assert (
+        "'Next.js' not 'nextjs'"
+        in tools["resolve-library-id"]["properties"]["libraryName"]["description"]
+    )
+    assert "single concept" in tools["query-docs"]["properties"]["query"]["description"]
+
+
+async def test_argument_errors_say_what_the_argument_should_hold(client: Client) -> None:
+    hint_id = "a Context7-compatible ID such as /vercel/next.js"
+    cases = [
+        ("query-docs", {"libraryId": "/encode/httpx"}, "query is required: say what to look up"),
+        ("query-docs", {"query": "proxy"}, f"libraryId is required: {hint_id}"),
+        ("query-docs", {"libraryId": None, "query": "proxy"}, f"libraryId is required: {hint_id}"),
+        ("resolve-library-id", {"query": "x"}, "libraryName is required: the name of a library"),
+        ("query-docs", {"libraryId": 5, "query": "x"}, "libraryId must be a string, not a number"),
+        ("query-docs", {"libraryId": "/encode/httpx", "query": ["a"]}, "query must be a string"),
+        ("resolve-library-id", {"libraryName": {"n": 1}}, "libraryName must be a string, not an"),
+        (
+            "get-library-docs",
+            {"context7CompatibleLibraryID": True},
+            "context7CompatibleLibraryID must be a string, not a boolean",
+        ),
+    ]
+    for tool, args, message in cases:
+        err, out = await text(client, tool, args)
+        assert err and out.startswith(message), (tool, args, out)
+        assert (
+            "\n" not in out and "errors.pydantic.dev" not in out and "validation error" not in out
+        )
+    err, out = await text(client, "no\nsuch-tool", {})
+    assert err and out == "Unknown tool: no\\nsuch-tool"  # one line, whatever the caller sent
+    # A string holding JSON stays a string (the SDK pre-parses JSON for non-str annotations).
+    err, out = await text(client, "resolve-library-id", {"libraryName": "httpx", "query": "[1]"})
+    assert not err and "/encode/httpx" in out
+
+
+async def test_text_limits_nul_and_surrogates(client: Client) -> None:
+    limit = "must be at most 500 characters, Context7's limit (got 501)"
+    cases = [
+        ("query-docs", {"libraryId": "/encode/httpx", "query": "q" * 501}, f"query {limit}"),
+        ("resolve-library-id", {"libraryName": "n" * 501}, f"libraryName {limit}"),
+        ("get-library-docs", {"libraryId": "/encode/httpx", "topic": "t" * 501}, f"topic {limit}"),
+        (
+            "query-docs",
+            {"libraryId": "/encode/httpx", "query": "proxy\x00"},
+            "query must not contain NUL characters",
+        ),
+        (
+            "resolve-library-id",
+            {"libraryName": "httpx", "query": "a\ud800b"},
+            "query must be valid Unicode text, but it contains a lone surrogate",
+        ),
+        (
+            "query-docs",
+            {"libraryId": "/encode/httpx", "query": "x", "version": "\udfff"},
+            "version must be valid Unicode text",
+        ),
+    ]
+    for tool, args, message in cases:
+        err, out = await text(client, tool, args)
+        assert err and out.startswith(message), (tool, out)
+    err, out = await text(client, "query-docs", {"libraryId": "/encode/httpx", "query": "q" * 500})
+    assert not err
+
+
+async def test_bad_token_numbers_over_mcp(client: Client) -> None:
+    for tokens in ("1e400", "inf", "nan", -5, "9" * 309, 10**400, [5000], "1.5"):
+        err, out = await text(
+            client,
+            "get-library-docs",
+            {"context7CompatibleLibraryID": "/encode/httpx", "tokens": tokens},
+        )
+        assert err and out.startswith("tokens must be a whole number"), (tokens, out)
+        assert "values are clamped to 1000–100000" in out and len(out) < 300
+    for tokens in ("3000", 3000.0, None):
+        err, _ = await text(
+            client, "get-library-docs", {"libraryId": "/encode/httpx", "tokens": tokens}
+        )
+        assert not err, tokens

@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from codex7.api.inputs import one_line
 from codex7.fences import PLACEHOLDER, protect_code
 from codex7.search.assemble import Snippet
 from codex7.search.render import LibraryResult
@@ -19,7 +20,7 @@ LEGACY_HEADER = "=" * 24
 
 
 def error_body(code: str, message: str) -> dict[str, str]:
-    return {"error": code, "message": message}
+    return {"error": code, "message": one_line(message)}
 
 
 def search_result(r: LibraryResult) -> dict[str, Any]:

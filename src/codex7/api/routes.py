@@ -11,11 +11,14 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import anyio
+from starlette.convertors import PathConvertor, register_url_convertor
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 from codex7.api.auth import allowed
+from codex7.api.inputs import InputProblem, check_text, parse_tokens, shown
 from codex7.api.payloads import context_json, error_body, legacy_text, search_result
+from codex7.api.security import connection_policy, mcp_policy, rejection
 from codex7.errors import InvalidLibraryId, InvalidVersion, LibraryNotFound, VersionNotFound
 from codex7.ids import parse_library_id
 from codex7.search.docs import search_libraries
@@ -23,7 +26,15 @@ from codex7.server.state import ServerState, StateHolder
 from codex7.tokens import tiktoken_counter
 
 log = logging.getLogger("codex7.api")
-MAX_TEXT = 500
+
+
+class AnyPath(PathConvertor):
+    """A path convertor that also matches a decoded newline (Starlette's `path` does not)."""
+
+    regex = r"[\s\S]*"
+
+
+register_url_convertor("codex7_any_path", AnyPath())
 
 
 class ApiError(Exception):
@@ -32,31 +43,36 @@ class ApiError(Exception):
         self.status, self.code, self.message = status, code, message
 
 
+def _text(name: str, value: str) -> str:
+    """VALUE as usable text (no NUL, no lone surrogate, at most 500 characters), else a 400."""
+    try:
+        return check_text(f"'{name}'", value)
+    except InputProblem as exc:
+        raise ApiError(400, "invalid_request", f"{exc}.") from None
+
+
 def _param(request: Request, name: str, *, required: bool = False) -> str | None:
-    value = request.query_params.get(name)
-    if value is not None:
-        value = value.strip()
+    value = _text(name, request.query_params.get(name, "")).strip()
     if required and not value:
         raise ApiError(400, "invalid_request", f"The '{name}' query parameter is required.")
-    if value and len(value) > MAX_TEXT:
-        raise ApiError(
-            400,
-            "invalid_request",
-            f"'{name}' must be at most {MAX_TEXT} characters (got {len(value)}).",
-        )
     return value or None
 
 
 def _tokens(request: Request) -> int | None:
-    raw = request.query_params.get("tokens")
-    if raw is None or raw == "":
-        return None
+    raw = request.query_params.get("tokens", "")
     try:
-        return int(float(raw))
-    except ValueError:
+        return parse_tokens(raw) if raw else None
+    except InputProblem as exc:
+        raise ApiError(400, "invalid_request", f"{exc}.") from None
+
+
+def _kind(request: Request, allowed: tuple[str, ...]) -> str:
+    kind = request.query_params.get("type", "txt")
+    if kind not in allowed:
         raise ApiError(
-            400, "invalid_request", f"'tokens' must be a whole number (got {raw!r})."
-        ) from None
+            400, "invalid_request", f"'type' must be {' or '.join(allowed)} (got {shown(kind)})."
+        )
+    return kind
 
 
 def _docs(
@@ -114,6 +130,9 @@ def register_api(server: Any, holder: StateHolder) -> None:
     def route(path: str) -> Callable[[Handler], Callable[[Request], Awaitable[Response]]]:
         def wrap(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
             async def endpoint(request: Request) -> Response:
+                refused = await rejection(request, mcp_policy(server) or connection_policy(request))
+                if refused:
+                    return JSONResponse(error_body("forbidden", refused), status_code=403)
                 if not allowed(request.headers, holder.settings.api_key_digests):
                     return JSONResponse(
                         error_body(
@@ -154,9 +173,7 @@ def register_api(server: Any, holder: StateHolder) -> None:
                 "invalid_library_id",
                 "The 'libraryId' query parameter is required, e.g. /vercel/next.js.",
             )
-        kind = request.query_params.get("type", "txt")
-        if kind not in ("txt", "json"):
-            raise ApiError(400, "invalid_request", f"'type' must be txt or json (got {kind!r}).")
+        kind = _kind(request, ("txt", "json"))
         version = _param(request, "version")
         result = _docs(state, library_id, _param(request, "query"), _tokens(request), version)
         if kind == "json":
@@ -171,17 +188,24 @@ def register_api(server: Any, holder: StateHolder) -> None:
         return JSONResponse(_search(state, name or "", None))
 
     def v1_docs(request: Request, state: ServerState) -> Response:
-        p = request.path_params
+        p = {name: _text(name, value) for name, value in request.path_params.items()}
         library_id = f"/{p['org']}/{p['project']}" + (
             f"/{p['version']}" if p.get("version") else ""
         )
-        kind = request.query_params.get("type", "txt")
-        if kind != "txt":
-            raise ApiError(
-                400, "invalid_request", f"The v1 API serves type=txt only (got {kind!r})."
-            )
+        _kind(request, ("txt",))
         result = _docs(state, library_id, _param(request, "topic"), _tokens(request))
         return PlainTextResponse(legacy_text(result.snippets, result.target.library.rules))
 
     route("/api/v1/{org}/{project}")(v1_docs)
     route("/api/v1/{org}/{project}/{version}")(v1_docs)
+
+    def not_found(request: Request, state: ServerState) -> Response:
+        raise ApiError(
+            404,
+            "not_found",
+            f"No endpoint at {shown(request.url.path, 80)}. The API serves /api/v2/libs/search, "
+            "/api/v2/context, /api/v1/search and /api/v1/{org}/{project}[/{version}].",
+        )
+
+    route("/api")(not_found)
+    route("/api/{rest:codex7_any_path}")(not_found)

@@ -1,13 +1,242 @@
-"""`codex7 serve`: the MCP server over stdio (default), SSE or streamable HTTP."""
+"""`codex7 serve`: the MCP server over stdio (default), SSE or streamable HTTP.
+
+The database opens before serving (its errors are one line, exit 1) and closes when the process
+ends, however it ends: SIGINT, SIGTERM and SIGHUP stop the server normally, so the pool closes
+and an embedded PostgreSQL this process started is stopped when no other process uses it.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import math
+import os
+import signal
+import socket
 import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
 
+import anyio
+import anyio.from_thread
+import anyio.lowlevel
 import click
 
 from codex7.cli.context import load_settings
+from codex7.errors import ConfigError
+
+SHUTDOWN_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+GRACEFUL_SECONDS = 5  # open HTTP streams (SSE) get this long to finish on shutdown
+
+
+@contextmanager
+def on_signals(stop: Callable[[], None]) -> Iterator[None]:
+    """While serving, SIGINT, SIGTERM and SIGHUP call `stop` instead of killing the process."""
+
+    def handler(signum: int, frame: Any) -> None:
+        stop()
+
+    previous = {sig: signal.signal(sig, handler) for sig in SHUTDOWN_SIGNALS}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def _on_loop(token: Any, func: Callable[..., object], *args: object) -> bool:
+    """Run `func` on the event loop from another thread; False once the server has stopped."""
+    try:
+        anyio.from_thread.run_sync(func, *args, token=token)
+    except (anyio.RunFinishedError, anyio.BrokenResourceError, anyio.ClosedResourceError):
+        return False
+    return True
+
+
+def read_lines(fd: int) -> Iterator[bytes]:
+    """Lines from a file descriptor, read with os.read: no Python-level lock is held while
+    waiting, so the interpreter can exit while this waits."""
+    pending = b""
+    while chunk := os.read(fd, 65536):
+        *complete, pending = (pending + chunk).split(b"\n")
+        for line in complete:
+            yield line + b"\n"
+    if pending:
+        yield pending
+
+
+class StdinLines:
+    """stdin for the MCP stdio transport, read by a daemon thread.
+
+    The SDK's own reader waits in a worker thread that nothing can interrupt, so a signal could
+    not end the server while a read is pending; this reader is simply left behind.
+    """
+
+    def __init__(self, fd: int):
+        self._fd = fd
+        self._send, self._receive = anyio.create_memory_object_stream[str](math.inf)
+
+    def start(self) -> None:
+        token = anyio.lowlevel.current_token()
+        threading.Thread(target=self._pump, args=(token,), name="codex7-stdin", daemon=True).start()
+
+    def _pump(self, token: Any) -> None:
+        try:
+            for raw in read_lines(self._fd):
+                line = raw.decode("utf-8", errors="replace")
+                if not _on_loop(token, self._send.send_nowait, line):
+                    return
+        except OSError:
+            pass  # stdin went away: the same as its end
+        _on_loop(token, self._send.close)
+
+    def __aiter__(self) -> StdinLines:
+        return self
+
+    async def __anext__(self) -> str:
+        try:
+            return await self._receive.receive()
+        except anyio.EndOfStream:
+            raise StopAsyncIteration from None
+
+
+def endpoint(transport: str, host: str, port: int) -> str | None:
+    """Where MCP clients connect (None for stdio)."""
+    paths = {"http": "/mcp", "sse": "/sse"}
+    return f"http://{host}:{port}{paths[transport]}" if transport in paths else None
+
+
+def banner(settings: Any, location: str, transport: str, url: str | None) -> list[str]:
+    """What `serve` says on stderr when it starts (never a password: `location` is redacted)."""
+    where = {"stdio": "stdio", "sse": "SSE", "http": "streamable HTTP"}[transport]
+    loading = " (loading in the background)" if settings.warm_up else ""
+    lines = [
+        f"serving MCP over {where}" + (f" at {url}" if url else ""),
+        f"database: {location}",
+        f"embedding model: {settings.embedding_provider} {settings.model_name}{loading}",
+    ]
+    if transport == "stdio":
+        return lines
+    keys = len(settings.api_key_digests)
+    lines.append("REST API at /api, health at /healthz")
+    if keys:
+        lines.append(f"API keys: required on /api ({keys} configured); /mcp and /healthz are open")
+    else:
+        lines.append("API keys: not required (set CODEX7_API_KEYS to require them on /api)")
+    return lines
+
+
+def _say(lines: list[str]) -> None:
+    for line in lines:
+        click.echo(f"codex7: {line}", err=True)
+
+
+async def _serve_stdio(server: Any, ready: Callable[[], None]) -> None:
+    """One MCP session over stdio, until stdin ends or a signal arrives."""
+    from codex7.server.app import run_stdio
+
+    loop = asyncio.get_running_loop()
+    with anyio.CancelScope() as scope:
+
+        def stop() -> None:
+            try:
+                loop.call_soon_threadsafe(scope.cancel)
+            except RuntimeError:
+                pass  # the loop has already ended
+
+        with on_signals(stop):
+            lines = _stdin_lines()
+            ready()
+            await run_stdio(server, lines)
+
+
+def _stdin_lines() -> StdinLines | None:
+    """Our reader on the real stdin; None (the SDK's reader) when stdin is not a file."""
+    try:
+        fd = sys.stdin.fileno()
+    except (AttributeError, OSError, ValueError):
+        return None
+    lines = StdinLines(fd)
+    lines.start()
+    return lines
+
+
+def check_port(host: str, port: int) -> None:
+    """Fail in one line, before the database starts, if HOST:PORT cannot be listened on."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise ConfigError(
+                f"Cannot listen on {host}:{port}: {exc.strerror or exc}; "
+                "choose another --port or --host, or stop what is using it."
+            ) from None
+
+
+def one_response(app: Any) -> Any:
+    """ASGI wrapper: the SDK's SSE route starts a second response after its stream ends (at
+    shutdown, with the client still connected), which uvicorn reports with a traceback; the
+    second start is dropped and its empty body ends the stream."""
+
+    async def wrapped(scope: Any, receive: Any, send: Any) -> None:
+        started = False
+
+        async def send_once(message: Any) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                if started:
+                    return
+                started = True
+            await send(message)
+
+        await app(scope, receive, send_once if scope["type"] == "http" else send)
+
+    return wrapped
+
+
+def _serve_http(
+    server: Any, transport: str, host: str, port: int, ready: Callable[[], None]
+) -> None:
+    """uvicorn until a signal arrives; `ready` once it listens."""
+    import uvicorn
+
+    from codex7.api.security import transport_security
+
+    # The same Host/Origin policy (DNS rebinding) for /mcp and /api, also under 0.0.0.0.
+    security = transport_security(host, port)
+    if transport == "sse":
+        app = one_response(server.sse_app(host=host, transport_security=security))
+    else:
+        app = server.streamable_http_app(
+            stateless_http=True, json_response=True, host=host, transport_security=security
+        )
+
+    class Server(uvicorn.Server):
+        async def startup(self, sockets: Any = None) -> None:
+            await super().startup(sockets=sockets)
+            if self.started and not self.should_exit:
+                ready()
+
+    config = uvicorn.Config(
+        app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=GRACEFUL_SECONDS
+    )
+    http = Server(config)
+
+    def stop() -> None:
+        http.should_exit = True
+
+    async def run() -> None:
+        # uvicorn handles SIGINT/SIGTERM itself while serving, then re-raises them: ours
+        # (back in place by then) only asks it to stop, which it already has.
+        with on_signals(stop):
+            await http.serve()
+
+    anyio.run(run)
 
 
 @click.command()
@@ -22,14 +251,27 @@ from codex7.cli.context import load_settings
 @click.option("--port", default=8000, show_default=True, type=int, help="Port for http/sse.")
 def serve(transport: str, host: str, port: int) -> None:
     """Serve the indexed documentation over MCP (resolve-library-id, query-docs, get-library-docs)."""
+    started = time.monotonic()
     # stdout belongs to MCP frames in stdio mode: every log line goes to stderr.
     logging.basicConfig(stream=sys.stderr, level=logging.WARNING, format="codex7: %(message)s")
     from codex7.server.app import build_server
 
-    server = build_server(load_settings())
-    if transport == "stdio":
-        server.run("stdio")
-    elif transport == "sse":
-        server.run("sse", host=host, port=port)
-    else:
-        server.run("streamable-http", host=host, port=port, stateless_http=True, json_response=True)
+    settings = load_settings()
+    server = build_server(settings)
+    url = endpoint(transport, host, port)
+    if url:
+        check_port(host, port)
+    try:
+        state = server.holder.hold()  # fails here, in one line, if the database is unreachable
+        state.check_model()
+        lines = banner(settings, state.db.location, transport, url)
+
+        def ready() -> None:
+            _say([*lines, f"ready in {time.monotonic() - started:.1f}s"])
+
+        if transport == "stdio":
+            anyio.run(_serve_stdio, server, ready)
+        else:
+            _serve_http(server, transport, host, port, ready)
+    finally:
+        server.holder.close()

@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
+import atexit
 import logging
 import threading
 from dataclasses import dataclass, field
+
+import psycopg
 
 from codex7.config import Settings
 from codex7.embeddings.base import Embedder
 from codex7.search.docs import DocsResult, library_docs
 from codex7.search.retrieve import Weights
 from codex7.store.database import Database, open_database
+from codex7.store.embedding_space import check_space
 
 log = logging.getLogger("codex7.server")
+
+HEALTH_TIMEOUT = 2.0  # seconds /healthz waits for a connection
+
+
+def _dimensions(embedder: Embedder) -> int | None:
+    try:
+        return embedder.dimensions
+    except Exception:  # the model failed to load: the query falls back to keyword search
+        return None
 
 
 @dataclass
@@ -37,7 +50,7 @@ class ServerState:
         with self.db.pool.connection() as conn:
             return library_docs(
                 conn,
-                self.embedder,
+                lambda: self.query_embedder(conn),
                 library_id,
                 query,
                 tokens,
@@ -45,6 +58,26 @@ class ServerState:
                 self.settings.default_tokens,
                 version=version,
             )
+
+    def query_embedder(self, conn: psycopg.Connection) -> Embedder | None:
+        """The embedder, once its model is known to be the database's (else ModelMismatch)."""
+        embedder = self.embedder()
+        if embedder is not None:
+            check_space(conn, embedder.provider, embedder.model, _dimensions(embedder))
+        return embedder
+
+    def check_model(self) -> None:
+        """Refuse to start on a database built with another model (without loading it)."""
+        embedder = self.embedder()
+        provider = embedder.provider if embedder else self.settings.embedding_provider
+        model = embedder.model if embedder else self.settings.model_name
+        with self.db.pool.connection() as conn:
+            check_space(conn, provider, model, self.settings.dimensions)
+
+    def ping(self) -> None:
+        """`SELECT 1` within HEALTH_TIMEOUT, else DatabaseError saying why."""
+        with self.db.pool.connection(timeout=HEALTH_TIMEOUT) as conn:
+            conn.execute("SELECT 1")
 
     def embedder(self) -> Embedder | None:
         """The query embedder, created on first use; None if it cannot be created."""
@@ -74,23 +107,54 @@ class ServerState:
 
 
 class StateHolder:
-    """Opens the database once, on first use, for MCP tools and REST routes alike."""
+    """The process's one ServerState, for MCP sessions and REST routes alike.
+
+    `codex7 serve` holds it for the life of the process (`hold`, then `close` at exit): an SSE
+    client that disconnects ends its session, never the pool other sessions use. An in-process
+    client (`codex7 query`) opens it with its session and closes it when the last one ends.
+    """
 
     def __init__(self, settings: Settings):
         self.settings = settings
         self._state: ServerState | None = None
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
+        self._sessions = 0
+        self._held = False
+        self._at_exit = False
 
     def get(self) -> ServerState:
         with self._lock:
             if self._state is None:
-                self._state = ServerState(settings=self.settings, db=open_database(self.settings))
+                db = open_database(self.settings, statement_timeout=self.settings.statement_timeout)
+                self._state = ServerState(settings=self.settings, db=db)
+                if not self._at_exit:
+                    atexit.register(self.close)  # whatever else happens, the pool closes at exit
+                    self._at_exit = True
                 if self.settings.warm_up:
                     self._state.warm_up()
             return self._state
 
+    def hold(self) -> ServerState:
+        """Open the state for the life of the process; sessions no longer close it."""
+        with self._lock:
+            self._held = True
+            return self.get()
+
+    def enter_session(self) -> ServerState:
+        with self._lock:
+            state = self.get()
+            self._sessions += 1
+            return state
+
+    def leave_session(self) -> None:
+        with self._lock:
+            self._sessions -= 1
+            if self._sessions <= 0 and not self._held:
+                self.close()
+
     def close(self) -> None:
         with self._lock:
-            if self._state is not None:
-                self._state.db.close()
-                self._state = None
+            state, self._state = self._state, None
+            self._held = False
+            if state is not None:
+                state.db.close()

@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
 
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import ToolAnnotations
-from pydantic import Field
+from pydantic import Field, ValidationError
 
+from codex7.api.inputs import TOKENS_RULE, InputProblem, check_text, one_line, parse_tokens
 from codex7.errors import Codex7Error
 from codex7.search.docs import search_libraries
 from codex7.search.render import render_libraries
 from codex7.server.state import ServerState
 
+F = TypeVar("F", bound=Callable[..., Any])
+LIBRARY_ID_HINT = (
+    "a Context7-compatible ID such as /vercel/next.js or /vercel/next.js/v14.3.0 "
+    "(use resolve-library-id to find one)"
+)
 READ_ONLY = ToolAnnotations(
     read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False
 )
@@ -38,28 +45,66 @@ ALIASES: dict[str, dict[str, str]] = {
 }
 
 
-def apply_aliases(tool: str, arguments: dict[str, Any]) -> dict[str, Any]:
-    args = dict(arguments)
+HINTS: dict[str, str] = {
+    "libraryName": "the name of a library, e.g. 'Next.js' or 'pydantic'",
+    "query": "say what to look up, e.g. 'how to set a request timeout'",
+    "libraryId": LIBRARY_ID_HINT,
+    "context7CompatibleLibraryID": LIBRARY_ID_HINT,
+    "topic": "a topic to focus on, e.g. 'routing' or 'hooks'",
+    "version": "a version such as '14', '14.2.3', '^18' or '>=2 <3'",
+    "tokens": TOKENS_RULE,
+}
+
+
+def prepare_arguments(tool: str, arguments: dict[str, Any]) -> dict[str, Any]:
+    """Before validation: Context7's aliases applied, nulls dropped, text checked, tokens parsed."""
+    args = {name: value for name, value in arguments.items() if value is not None}
     for alias, canonical in ALIASES.get(tool, {}).items():
         if alias in args:
             value = args.pop(alias)
             args.setdefault(canonical, value)
-    if tool == "get-library-docs" and "tokens" in args:
-        args["tokens"] = _tokens(args["tokens"])
+    try:
+        for name, value in args.items():
+            if name in HINTS and name != "tokens" and isinstance(value, str):
+                check_text(name, value)
+        if tool == "get-library-docs" and "tokens" in args:
+            args["tokens"] = parse_tokens(args["tokens"])
+    except InputProblem as exc:
+        raise ToolError(str(exc)) from None
     return args
 
 
-def _tokens(value: Any) -> int | None:
-    if value is None or isinstance(value, bool):
-        raise ToolError(
-            "tokens must be a whole number, e.g. 5000 (values are clamped to 1000–100000)"
-        )
-    try:
-        return int(float(value))
-    except (TypeError, ValueError):
-        raise ToolError(
-            f"tokens must be a whole number, e.g. 5000 (got {value!r}); values are clamped to 1000–100000"
-        ) from None
+def _kind(value: Any) -> str:
+    """The JSON type of VALUE, as an error message names it."""
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, list):
+        return "a list"
+    return "an object" if isinstance(value, dict) else "null"
+
+
+def _problem(error: Any) -> str:
+    name = str(error["loc"][0]) if error["loc"] else "arguments"
+    hint = HINTS.get(name, "see the tool's input schema")
+    if error["type"] == "missing":
+        return f"{name} is required: {hint}"
+    if error["type"] == "string_type":
+        return f"{name} must be a string, not {_kind(error['input'])}: {hint}"
+    return f"{name} is not valid ({error['msg']}): {hint}"
+
+
+def argument_error(exc: ValidationError) -> str:
+    """Pydantic's errors for a tool's arguments as one line an agent can act on."""
+    return "; ".join(dict.fromkeys(_problem(e) for e in exc.errors()))
+
+
+def agent_message(tool: str, exc: ToolError) -> str:
+    """What the agent reads for a refused call: our message without the SDK's prefix."""
+    if isinstance(exc.__cause__, ValidationError):
+        return argument_error(exc.__cause__)
+    return one_line(str(exc).removeprefix(f"Error executing tool {tool}: "))
 
 
 def _state(ctx: Context) -> ServerState:
@@ -70,11 +115,8 @@ def _docs(
     ctx: Context, library_id: str, query: str | None, tokens: int | None, version: str | None = None
 ) -> str:
     state = _state(ctx)
-    if not library_id or not library_id.strip():
-        raise ToolError(
-            "libraryId is required: a Context7-compatible ID such as /vercel/next.js or "
-            "/vercel/next.js/v14.3.0 (use resolve-library-id to find one)"
-        )
+    if not library_id.strip():
+        raise ToolError(f"libraryId is required: {LIBRARY_ID_HINT}")
     try:
         result = state.docs(library_id, query, tokens, version=(version or "").strip() or None)
     except Codex7Error as exc:
@@ -97,9 +139,9 @@ You must call 'resolve-library-id' first to obtain the exact library ID, UNLESS 
 DOCS_DESCRIPTION = """Fetches documentation for a library (Context7's classic interface). Needs a Context7-compatible library ID ('/org/project' or '/org/project/version') from 'resolve-library-id' unless the user gave one. 'topic' focuses the docs (e.g. 'routing', 'hooks'); without it you get the library's overview. 'tokens' is the size budget (default 5000; clamped to 1000–100000)."""
 
 
-def text_tool(server: Any, name: str, title: str, description: str) -> Any:
+def text_tool(server: Any, name: str, title: str, description: str) -> Callable[[F], F]:
     """Every Codex7 tool is read-only, idempotent, and answers text only (no structured copy)."""
-    return server.tool(
+    register = server.tool(
         name=name,
         title=title,
         description=description,
@@ -107,73 +149,108 @@ def text_tool(server: Any, name: str, title: str, description: str) -> Any:
         structured_output=False,
     )
 
+    def titled(fn: F) -> F:
+        # The SDK names the arguments model f"{fn.__name__}Arguments": its schema's title.
+        fn.__name__ = f"{title} "
+        return register(fn)  # type: ignore[no-any-return]
+
+    return titled
+
+
+LibraryName = Annotated[
+    str,
+    Field(
+        title="Library name",
+        description="The library name to search for. Use the official name with proper "
+        "punctuation, e.g. 'Next.js' not 'nextjs', 'Customer.io', 'Three.js'.",
+    ),
+]
+ResolveQuery = Annotated[
+    str,
+    Field(
+        title="Query",
+        description="What to look up in the library's documentation; used to rank the "
+        "matching libraries by relevance. Don't include secrets, personal data or "
+        "proprietary code.",
+    ),
+]
+LibraryId = Annotated[
+    str,
+    Field(
+        title="Library ID",
+        description="The exact Context7-compatible library ID, e.g. '/mongodb/docs', "
+        "'/vercel/next.js', '/supabase/supabase', '/vercel/next.js/v14.3.0-canary.87', taken "
+        "from resolve-library-id or from the user in /org/project[/version] form.",
+    ),
+]
+DocsQuery = Annotated[
+    str,
+    Field(
+        title="Query",
+        description="What to look up, scoped to a single concept. Good: 'How to set up "
+        "authentication with JWT in Express.js', 'React useEffect cleanup function examples'. "
+        "Too vague: 'auth', 'hooks'. Too broad: 'routing and auth and caching in Next.js'. Make "
+        "a separate call per concept unless the question is about how they interact. At most "
+        "500 characters; no secrets.",
+    ),
+]
+Version = Annotated[
+    str,
+    Field(
+        title="Version",
+        description="Version of the library to use, e.g. '14', '14.2.3', '^18' or '>=2 <3'. "
+        "Optional: without it the version in libraryId, else the latest. If that version is "
+        "not indexed, the closest indexed version answers and a note says which.",
+    ),
+]
+LegacyLibraryId = Annotated[
+    str,
+    Field(
+        title="Context7-compatible library ID",
+        description="Exact Context7-compatible library ID (e.g. '/mongodb/docs', "
+        "'/vercel/next.js', '/vercel/next.js/v14.3.0') from 'resolve-library-id' or the user.",
+    ),
+]
+Topic = Annotated[
+    str,
+    Field(
+        title="Topic",
+        description="Topic to focus the documentation on (e.g. 'hooks', 'routing'). At most "
+        "500 characters.",
+    ),
+]
+Tokens = Annotated[
+    int | None,
+    Field(
+        title="Token budget",
+        description="Maximum number of tokens of documentation to retrieve (default 5000; "
+        "values are clamped to 1000–100000).",
+    ),
+]
+
 
 def register_tools(server: Any) -> None:
     @text_tool(server, "resolve-library-id", "Resolve Context7 Library ID", RESOLVE_DESCRIPTION)
-    def resolve_library_id(
-        libraryName: Annotated[
-            str, Field(description="Library name to search for, e.g. 'Next.js', 'FastAPI'.")
-        ],
-        ctx: Context,
-        query: Annotated[
-            str | None,
-            Field(
-                description="What you want to look up in the library's docs; used to rank results."
-            ),
-        ] = None,
-    ) -> str:
-        if not libraryName or not libraryName.strip():
-            raise ToolError(
-                "libraryName is required: the name of a library, e.g. 'Next.js' or 'pydantic'"
-            )
+    def resolve_library_id(libraryName: LibraryName, ctx: Context, query: ResolveQuery = "") -> str:
+        if not libraryName.strip():
+            raise ToolError(f"libraryName is required: {HINTS['libraryName']}")
         state = _state(ctx)
         with state.db.pool.connection() as conn:
-            return render_libraries(search_libraries(conn, libraryName, query))
+            return render_libraries(search_libraries(conn, libraryName, query or None))
 
     @text_tool(server, "query-docs", "Query Documentation", QUERY_DESCRIPTION)
     def query_docs(
-        libraryId: Annotated[
-            str,
-            Field(
-                description="Exact library ID, e.g. '/vercel/next.js' or '/vercel/next.js/v14.3.0', from resolve-library-id or the user."
-            ),
-        ],
-        query: Annotated[
-            str,
-            Field(
-                description="What to look up, scoped to one concept, e.g. 'How to revalidate a fetch every 60 seconds'."
-            ),
-        ],
-        ctx: Context,
-        version: Annotated[
-            str | None,
-            Field(
-                description="Version of the library to use, e.g. '14', '14.2.3', '^18' or "
-                "'>=2 <3'. Optional: without it the version in libraryId, else the latest. If that "
-                "version is not indexed, the closest indexed version answers and a note says which."
-            ),
-        ] = None,
+        libraryId: LibraryId, query: DocsQuery, ctx: Context, version: Version = ""
     ) -> str:
-        if not query or not query.strip():
-            raise ToolError(
-                "query is required: say what to look up, e.g. 'how to set a request timeout'"
-            )
+        if not query.strip():
+            raise ToolError(f"query is required: {HINTS['query']}")
         return _docs(ctx, libraryId, query, None, version)
 
     @text_tool(server, "get-library-docs", "Get Library Docs", DOCS_DESCRIPTION)
     def get_library_docs(
-        context7CompatibleLibraryID: Annotated[
-            str,
-            Field(
-                description="Exact library ID, e.g. '/vercel/next.js' or '/vercel/next.js/v14.3.0'."
-            ),
-        ],
+        context7CompatibleLibraryID: LegacyLibraryId,
         ctx: Context,
-        topic: Annotated[
-            str | None, Field(description="Topic to focus on, e.g. 'routing'.")
-        ] = None,
-        tokens: Annotated[
-            int | None, Field(description="Token budget (default 5000; clamped to 1000–100000).")
-        ] = None,
+        topic: Topic = "",
+        tokens: Tokens = None,
     ) -> str:
-        return _docs(ctx, context7CompatibleLibraryID, topic, tokens)
+        return _docs(ctx, context7CompatibleLibraryID, topic or None, tokens)

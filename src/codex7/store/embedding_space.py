@@ -28,8 +28,8 @@ def _mismatch(stored: EmbeddingSpace, provider: str, model: str, dims: int | Non
     wanted = f"{provider} {model}" + (f" ({dims} dims)" if dims else "")
     return ModelMismatch(
         f"This database holds embeddings from {stored}, but the configured model is {wanted}. "
-        f"Set CODEX7_EMBEDDING_PROVIDER={stored.provider} CODEX7_EMBEDDING_MODEL={stored.model}, "
-        "or use a fresh database (another CODEX7_DATA_DIR or DATABASE_URL) and re-index there."
+        "Re-embed it with the configured model: `codex7 reembed`; or go back to the stored "
+        f"one: CODEX7_EMBEDDING_PROVIDER={stored.provider} CODEX7_EMBEDDING_MODEL={stored.model}."
     )
 
 
@@ -58,3 +58,20 @@ def bind_space(conn: psycopg.Connection, provider: str, model: str, dims: int) -
             (provider, model, dims),
         )
     return EmbeddingSpace(provider, model, dims)
+
+
+def rebind_space(conn: psycopg.Connection, provider: str, model: str, dims: int) -> None:
+    """Empty `documents` and bind the database to another model (inside the caller's transaction).
+
+    The caller drops the per-version vector indexes first and writes the new vectors after.
+    """
+    conn.execute("LOCK TABLE embedding_space IN EXCLUSIVE MODE")
+    stored = get_space(conn)
+    conn.execute("DELETE FROM documents")
+    if stored is None or stored.dimensions != dims:
+        conn.execute(f"ALTER TABLE documents ALTER COLUMN embedding TYPE vector({int(dims)})")
+    conn.execute("DELETE FROM embedding_space")
+    conn.execute(
+        "INSERT INTO embedding_space (provider, model, dimensions) VALUES (%s, %s, %s)",
+        (provider, model, dims),
+    )
