@@ -75,3 +75,16 @@ def test_tune_ranking_smoke(indexed_corpus: IndexedCorpus) -> None:
     assert {"current defaults", "rrf", "pairwise, 2-fold held-out"} <= set(rows)
     assert all(0 < f <= 1 and 0 <= s <= 1 for f, s in rows.values())
     assert '"vec_max"' in stdout  # the fitted weights are printed
+
+
+def test_load_smoke(indexed_corpus: IndexedCorpus) -> None:
+    """A few REST clients and MCP sessions at once against a real server: no errors."""
+    stdout = run_script(
+        "load.py",
+        indexed_corpus.url,
+        *("--rest-clients", "3", "--mcp-sessions", "2", "--seconds", "3"),
+        data_dir=indexed_corpus.data_dir,
+    )
+    rows = [line.split("|") for line in stdout.splitlines() if line.startswith(("| REST", "| MCP"))]
+    assert len(rows) == 2
+    assert all(int(r[2]) > 0 and int(r[3]) == 0 for r in rows)  # requests made, no errors

@@ -19,7 +19,13 @@ from codex7.api.auth import allowed
 from codex7.api.inputs import InputProblem, check_text, parse_tokens, shown
 from codex7.api.payloads import context_json, error_body, legacy_text, search_result
 from codex7.api.security import connection_policy, mcp_policy, rejection
-from codex7.errors import InvalidLibraryId, InvalidVersion, LibraryNotFound, VersionNotFound
+from codex7.errors import (
+    Codex7Error,
+    InvalidLibraryId,
+    InvalidVersion,
+    LibraryNotFound,
+    VersionNotFound,
+)
 from codex7.ids import parse_library_id
 from codex7.search.docs import search_libraries
 from codex7.server.state import ServerState, StateHolder
@@ -147,6 +153,9 @@ def register_api(server: Any, holder: StateHolder) -> None:
                     return await anyio.to_thread.run_sync(handler, request, state)
                 except ApiError as exc:
                     return JSONResponse(error_body(exc.code, exc.message), status_code=exc.status)
+                except Codex7Error as exc:  # database down, model mismatch: known, one line
+                    log.warning("API request %s failed: %s", request.url.path, exc)
+                    return JSONResponse(error_body("unavailable", str(exc)), status_code=503)
                 except Exception:
                     log.exception("API request %s failed", request.url.path)
                     return JSONResponse(

@@ -235,8 +235,11 @@ def register_tools(server: Any) -> None:
         if not libraryName.strip():
             raise ToolError(f"libraryName is required: {HINTS['libraryName']}")
         state = _state(ctx)
-        with state.db.pool.connection() as conn:
-            return render_libraries(search_libraries(conn, libraryName, query or None))
+        try:
+            with state.db.pool.connection() as conn:
+                return render_libraries(search_libraries(conn, libraryName, query or None))
+        except Codex7Error as exc:  # e.g. the database is unreachable: say so in one line
+            raise ToolError(str(exc)) from None
 
     @text_tool(server, "query-docs", "Query Documentation", QUERY_DESCRIPTION)
     def query_docs(
