@@ -78,6 +78,10 @@ class Settings(BaseSettings):
     # Comma-separated keys for the REST API (/api); unset = open. Compared by SHA-256 digest.
     api_keys: SecretStr | None = None
 
+    # A running Codex7 server for `codex7 query|resolve` to ask (its model is already loaded);
+    # unset: the default local port if a server answers there, else in-process.
+    url: str | None = None
+
     pool_min_size: int = Field(default=1, ge=0)
     pool_max_size: int = Field(default=8, gt=0)
     # Seconds a call waits for a database connection before it fails with a clear error (the

@@ -40,3 +40,18 @@ def test_json_output_for_scripts(indexed_corpus: IndexedCorpus) -> None:
     out = runner.invoke(cli, ["query", "/fastapi/fastapi/9.9", "anything", "--json"], env=env)
     assert out.exit_code == 1 and out.stdout == ""
     assert out.stderr.startswith("Error: ") and "Available versions: 0.141.1" in out.stderr
+
+
+def test_a_running_server_is_asked_instead_of_loading_the_model(http_server: str) -> None:
+    """With CODEX7_URL the CLI answers through the server: its own database settings point
+    nowhere, so an in-process answer could not succeed."""
+    env = {"CODEX7_URL": http_server, "DATABASE_URL": "postgresql://nobody@127.0.0.1:9/none"}
+    result = CliRunner().invoke(
+        cli, ["query", "/encode/httpx", "how do I set a timeout", "--json"], env=env
+    )
+    assert result.exit_code == 0, result.output
+    assert "Source: " in json.loads(result.output)["text"]
+    down = CliRunner().invoke(
+        cli, ["resolve", "httpx"], env={**env, "CODEX7_URL": "http://127.0.0.1:9"}
+    )
+    assert down.exit_code == 1 and "No Codex7 server answers at http://127.0.0.1:9" in down.output

@@ -1,4 +1,6 @@
-"""`codex7 resolve|query`: ask the MCP tools from the shell, through a real in-process MCP session."""
+"""`codex7 resolve|query`: ask the MCP tools from the shell, through a real MCP session: with the
+running server's (`CODEX7_URL`, or one answering on the default local port), whose model is
+already loaded, else with an in-process server."""
 
 from __future__ import annotations
 
@@ -10,18 +12,44 @@ import click
 
 from codex7.cli.context import load_settings
 
+DEFAULT_URL = "http://127.0.0.1:8000"
+
+
+def running_server(url: str | None) -> str | None:
+    """The base URL of a Codex7 server to ask: `url` when given (it must answer), else the
+    default local port if a Codex7 server answers there within a moment."""
+    import httpx
+
+    base = (url or DEFAULT_URL).rstrip("/").removesuffix("/mcp")
+    try:
+        health = httpx.get(f"{base}/healthz", timeout=2.0 if url else 0.3)
+        if health.status_code == 200 and "version" in health.json():
+            return base
+    except (httpx.HTTPError, ValueError):
+        pass
+    if url:
+        raise click.ClickException(
+            f"No Codex7 server answers at {base} (CODEX7_URL); start one with "
+            "`codex7 serve --transport http`, or unset CODEX7_URL to answer in-process"
+        )
+    return None
+
 
 def call_tool(tool: str, arguments: dict[str, Any]) -> tuple[bool, str]:
     import anyio
     from mcp import Client
 
-    from codex7.server.app import build_server
+    settings = load_settings()
+    target: Any = running_server(settings.url)
+    if target is None:
+        from codex7.server.app import build_server
 
-    settings = load_settings().model_copy(update={"warm_up": False})
-    server = build_server(settings)
+        target = build_server(settings.model_copy(update={"warm_up": False}))
+    else:
+        target = f"{target}/mcp"
 
     async def run() -> tuple[bool, str]:
-        async with Client(server, mode="legacy") as client:
+        async with Client(target, mode="legacy") as client:
             result = await client.call_tool(tool, arguments)
             text = "\n".join(c.text for c in result.content if c.type == "text")
             return bool(result.is_error), text
