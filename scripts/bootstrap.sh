@@ -10,14 +10,8 @@ python="${PYTHON:-python3}"
 torch_pin="torch==2.13.0"
 cpu_index="https://download.pytorch.org/whl/cpu"
 
-# step LABEL COMMAND…: say what starts, run it, say how long it took.
-step() {
-    local label=$1 start=$SECONDS
-    shift
-    echo "==> $label…"
-    "$@"
-    echo "==> $label: done in $((SECONDS - start)) s"
-}
+# shellcheck source=scripts/steps.sh
+source scripts/steps.sh
 
 pip() {
     "$venv/bin/python" -m pip --disable-pip-version-check "$@"

@@ -6,14 +6,8 @@ cd "$(dirname "$0")/.."
 venv="${CODEX7_VENV:-.venv}"
 codex7="$venv/bin/codex7"
 
-# step LABEL COMMAND…: say what starts, run it, say how long it took.
-step() {
-    local label=$1 start=$SECONDS
-    shift
-    echo "==> $label…"
-    "$@"
-    echo "==> $label: done in $((SECONDS - start)) s"
-}
+# shellcheck source=scripts/steps.sh
+source scripts/steps.sh
 
 step "Installing Codex7 into $venv" bash scripts/bootstrap.sh "local"
 version="$("$venv/bin/python" -c 'import codex7; print(codex7.__version__)')"

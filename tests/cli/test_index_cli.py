@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from codex7.cli import cli
+from tests.gitrepo import git
 
 
 @pytest.fixture
@@ -131,16 +132,6 @@ def test_switching_model_on_a_built_database_is_refused(env: dict[str, str], doc
     assert code == 1
     assert "holds embeddings from local all-MiniLM-L6-v2 (384 dims)" in out
     assert "CODEX7_EMBEDDING_PROVIDER=local" in out and "sk-test" not in out
-
-
-def git(cwd: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@e.x", *args],
-        cwd=cwd,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
 
 
 @pytest.fixture

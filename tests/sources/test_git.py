@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -10,16 +9,7 @@ import pytest
 from codex7.errors import SourceError
 from codex7.sources import open_source
 from codex7.sources.git import version_name, web_base
-
-
-def git(cwd: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@e.x", *args],
-        cwd=cwd,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
+from tests.gitrepo import git
 
 
 @pytest.fixture
