@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 import numpy as np
 import pytest
@@ -13,59 +11,40 @@ import pytest
 from codex7.config import Settings
 from codex7.embeddings import get_embedder
 from codex7.errors import EmbeddingError
+from tests.standin import stand_in
 
 KEY = "sk-codex7-test-secret-0123456789"
 
 
 class Endpoint:
+    """An OpenAI-compatible /v1/embeddings that answers the scripted statuses first."""
+
     def __init__(self) -> None:
         self.requests: list[dict] = []
         self.script: list[int] = []  # status codes to answer before succeeding
 
-    def handler(self) -> type[BaseHTTPRequestHandler]:
-        endpoint = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: object) -> None:
-                pass
-
-            def do_POST(self) -> None:
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                endpoint.requests.append({"body": body, "auth": self.headers.get("Authorization")})
-                status = endpoint.script.pop(0) if endpoint.script else 200
-                if status != 200:
-                    payload = {
-                        "error": {"message": f"Incorrect API key provided: {KEY}", "type": "x"}
-                    }
-                else:
-                    dims = body.get("dimensions", 4)
-                    payload = {
-                        "object": "list",
-                        "model": body["model"],
-                        "data": [
-                            {"object": "embedding", "index": i, "embedding": [float(i + 1)] * dims}
-                            for i in range(len(body["input"]))
-                        ],
-                        "usage": {"prompt_tokens": 1, "total_tokens": 1},
-                    }
-                data = json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-        return Handler
+    def answer(self, body: dict[str, Any]) -> tuple[int, Any]:
+        status = self.script.pop(0) if self.script else 200
+        if status != 200:
+            return status, {"error": {"message": f"Incorrect API key provided: {KEY}", "type": "x"}}
+        dims = body.get("dimensions", 4)
+        return 200, {
+            "object": "list",
+            "model": body["model"],
+            "data": [
+                {"object": "embedding", "index": i, "embedding": [float(i + 1)] * dims}
+                for i in range(len(body["input"]))
+            ],
+            "usage": {"prompt_tokens": 1, "total_tokens": 1},
+        }
 
 
 @pytest.fixture
 def endpoint() -> Iterator[tuple[Endpoint, str]]:
     ep = Endpoint()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), ep.handler())
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield ep, f"http://127.0.0.1:{server.server_address[1]}/v1"
-    server.shutdown()
+    with stand_in(ep.answer) as (url, seen):
+        ep.requests = seen
+        yield ep, f"{url}/v1"
 
 
 def make(base_url: str, **extra: object):
