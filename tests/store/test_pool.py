@@ -8,7 +8,7 @@ import pytest
 
 from codex7.config import Settings
 from codex7.errors import DatabaseError
-from codex7.server.state import StateHolder
+from codex7.services.state import StateHolder
 from codex7.store.database import open_database
 
 

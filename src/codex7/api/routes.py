@@ -28,7 +28,7 @@ from codex7.errors import (
 )
 from codex7.ids import parse_library_id
 from codex7.search.docs import search_libraries
-from codex7.server.state import ServerState, StateHolder
+from codex7.services.state import ServerState, StateHolder
 from codex7.tokens import tiktoken_counter
 
 log = logging.getLogger("codex7.api")

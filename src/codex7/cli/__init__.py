@@ -90,10 +90,10 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from codex7.cli import ask, db, evaluate, index, reembed, serve
+    from codex7.cli import ask, db, evaluate, index, libraries, reembed, serve
 
     cli.add_command(db.db)
-    for command in index.COMMANDS:
+    for command in [*index.COMMANDS, *libraries.COMMANDS]:
         cli.add_command(command)
     cli.add_command(serve.serve)
     cli.add_command(reembed.reembed)

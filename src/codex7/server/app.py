@@ -18,8 +18,8 @@ from codex7 import __version__
 from codex7.api.routes import register_api
 from codex7.config import Settings
 from codex7.errors import Codex7Error
-from codex7.server.state import ServerState, StateHolder
 from codex7.server.tools import agent_message, prepare_arguments, register_tools
+from codex7.services.state import ServerState, StateHolder
 
 INSTRUCTIONS = """Codex7 serves this team's indexed documentation (Context7-compatible).
 Use it whenever the user asks about a library, framework, SDK, API, CLI tool or service: API syntax, configuration, version migration, library-specific debugging, setup and CLI usage — even for well-known libraries, and prefer it over web search, since it holds the exact versions the team uses.

@@ -14,7 +14,7 @@ from codex7.api.inputs import TOKENS_RULE, InputProblem, check_text, one_line, p
 from codex7.errors import Codex7Error
 from codex7.search.docs import search_libraries
 from codex7.search.render import render_libraries
-from codex7.server.state import ServerState
+from codex7.services.state import ServerState
 
 F = TypeVar("F", bound=Callable[..., Any])
 LIBRARY_ID_HINT = (

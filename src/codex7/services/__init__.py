@@ -1,0 +1,1 @@
+"""The application layer: what every interface (MCP, REST, CLI, eval, worker) calls."""
