@@ -77,6 +77,14 @@ class Settings(BaseSettings):
 
     # Comma-separated keys for the REST API (/api); unset = open. Compared by SHA-256 digest.
     api_keys: SecretStr | None = None
+    # Comma-separated keys for the management API's write endpoints; unset = writes refused.
+    admin_keys: SecretStr | None = None
+
+    # Durable jobs: a worker holds a job's lease for job_lease seconds and renews it by heartbeat;
+    # a job whose lease expired (its worker died) is retried up to job_max_attempts times.
+    job_lease: float = Field(default=60.0, gt=0)
+    job_max_attempts: int = Field(default=3, ge=1)
+    worker_poll: float = Field(default=1.0, gt=0)  # seconds an idle worker waits between claims
 
     # A running Codex7 server for `codex7 query|resolve` to ask (its model is already loaded);
     # unset: the default local port if a server answers there, else in-process.
@@ -102,6 +110,13 @@ class Settings(BaseSettings):
     @property
     def api_key_digests(self) -> frozenset[str]:
         raw = self.api_keys.get_secret_value() if self.api_keys else ""
+        return frozenset(
+            hashlib.sha256(k.strip().encode()).hexdigest() for k in raw.split(",") if k.strip()
+        )
+
+    @property
+    def admin_key_digests(self) -> frozenset[str]:
+        raw = self.admin_keys.get_secret_value() if self.admin_keys else ""
         return frozenset(
             hashlib.sha256(k.strip().encode()).hexdigest() for k in raw.split(",") if k.strip()
         )
