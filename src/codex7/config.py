@@ -30,6 +30,14 @@ def default_data_dir() -> Path:
     return platformdirs.user_data_path("codex7", appauthor=False)
 
 
+def key_digests(keys: SecretStr | None) -> frozenset[str]:
+    """SHA-256 digests of comma-separated keys: what is compared, never the keys themselves."""
+    raw = keys.get_secret_value() if keys else ""
+    return frozenset(
+        hashlib.sha256(k.strip().encode()).hexdigest() for k in raw.split(",") if k.strip()
+    )
+
+
 class Settings(BaseSettings):
     """Codex7 configuration. Every field is an env var `CODEX7_<NAME>` (see docs/configuration.md)."""
 
@@ -109,17 +117,11 @@ class Settings(BaseSettings):
 
     @property
     def api_key_digests(self) -> frozenset[str]:
-        raw = self.api_keys.get_secret_value() if self.api_keys else ""
-        return frozenset(
-            hashlib.sha256(k.strip().encode()).hexdigest() for k in raw.split(",") if k.strip()
-        )
+        return key_digests(self.api_keys)
 
     @property
     def admin_key_digests(self) -> frozenset[str]:
-        raw = self.admin_keys.get_secret_value() if self.admin_keys else ""
-        return frozenset(
-            hashlib.sha256(k.strip().encode()).hexdigest() for k in raw.split(",") if k.strip()
-        )
+        return key_digests(self.admin_keys)
 
     @property
     def cache_file(self) -> Path:
