@@ -31,7 +31,7 @@ from hypothesis import strategies as st  # noqa: E402
 from mcp import Client  # noqa: E402
 
 from codex7.config import Settings  # noqa: E402
-from codex7.server.app import build_server  # noqa: E402
+from codex7.server.app import build_app, build_server  # noqa: E402
 from tests.test_fuzz import (  # noqa: E402
     FUZZ,
     indexed,
@@ -83,8 +83,8 @@ def http_server(config: Settings) -> Iterator[str]:
     """The streamable HTTP app (/mcp, /api) under uvicorn on a free loopback port."""
     import uvicorn
 
-    app = build_server(config).streamable_http_app(stateless_http=True, json_response=True)
-    port = free_port()
+    port = free_port()  # before the app: its Host/Origin policy names the port
+    app = build_app(build_server(config), host="127.0.0.1", port=port)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
     thread = threading.Thread(target=server.run, name="fuzz-http", daemon=True)
     thread.start()

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Install Codex7 with test dependencies into .venv, lint, and run the whole test suite.
+# Install Codex7 with test dependencies into .venv, lint (ruff, import layers), and run the whole
+# test suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh "local,dev"
@@ -10,4 +11,5 @@ if [ ! -f "$client_dir/node_modules/@upstash/context7-mcp/dist/index.js" ]; then
     npm install --silent --no-audit --no-fund --prefix "$client_dir" @upstash/context7-mcp@4.1.1
 fi
 "$venv/bin/ruff" check src tests scripts
+"$venv/bin/lint-imports" --no-cache  # the layer rules in pyproject.toml
 "$venv/bin/python" -m pytest "$@"

@@ -55,18 +55,41 @@ def running(pid: int) -> bool:
 
 
 def postgres_for(pgdata: Path) -> list[int]:
-    """Live postgres processes serving `pgdata`."""
+    """Live postgres processes serving `pgdata`: /proc/*/cmdline naming it (`postgres -D ...`)."""
     found = []
-    for proc in psutil.process_iter(["name", "cmdline", "status"]):
-        cmdline = proc.info["cmdline"] or []
-        if proc.info["status"] != psutil.STATUS_ZOMBIE and str(pgdata) in " ".join(cmdline):
-            found.append(proc.pid)
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue  # gone meanwhile
+        if (
+            Path(argv[0].decode(errors="replace")).name == "postgres"
+            and str(pgdata).encode() in b" ".join(argv)
+            and running(int(entry.name))
+        ):
+            found.append(int(entry.name))
     return found
+
+
+def guards_for(pgdata: Path) -> list[int]:
+    """Live guard processes (codex7.store.embedded_guard) watching `pgdata`."""
+    return [
+        p.pid
+        for p in psutil.process_iter(["cmdline"])
+        if "codex7.store.embedded_guard" in (p.info["cmdline"] or [])
+        and str(pgdata) in p.info["cmdline"]
+        and running(p.pid)
+    ]
 
 
 def stopped(pgdata: Path, pid: int) -> bool:
     return (
-        not (pgdata / "postmaster.pid").exists() and not running(pid) and not postgres_for(pgdata)
+        not (pgdata / "postmaster.pid").exists()
+        and not running(pid)
+        and not postgres_for(pgdata)
+        and not guards_for(pgdata)
     )
 
 
@@ -188,9 +211,28 @@ def test_serve_says_where_and_what_it_serves(tmp_path: Path) -> None:
         assert f"database: embedded PostgreSQL in {tmp_path / 'data' / 'pgdata'}" in err
         assert "embedding model: local all-MiniLM-L6-v2" in err
         assert "API keys: not required" in err
+        assert "admin keys: none, so /api/manage is read-only (set CODEX7_ADMIN_KEYS)" in err
+        assert "worker: indexing queued jobs in this process" in err
         assert "ready in " in err
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=60) == 0
+
+
+def test_kill_9_of_serve_leaves_no_postgres_behind(tmp_path: Path) -> None:
+    """SIGKILL runs no exit hook: the guard the server started stops PostgreSQL instead."""
+    pgdata = tmp_path / "data" / "pgdata"
+    port = _free_port()
+    args = ("--transport", "http", "--port", str(port), "--no-worker")
+    with serving(tmp_path / "data", *args) as (proc, log):
+        start_http(proc, log, port)
+        log.seek(0)
+        assert "worker: none in this process" in log.read().decode()
+        pid = postmaster_pid(pgdata)
+        assert pid is not None and running(pid) and guards_for(pgdata)
+        proc.kill()
+        proc.wait(timeout=60)
+        wait_for(lambda: stopped(pgdata, pid), "the guard to stop PostgreSQL", timeout=60)
+        assert json.loads((pgdata / ".handle_pids.json").read_text()) == []
 
 
 def test_a_port_in_use_is_one_line_before_anything_starts(tmp_path: Path) -> None:

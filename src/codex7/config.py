@@ -51,7 +51,9 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default_factory=default_data_dir)
     auto_migrate: bool = True
 
-    embedding_provider: Literal["local", "openai"] = "local"
+    # Any provider registered in codex7.embeddings.registry ("local", "openai", or one a plugin or
+    # test registers); checked when the embedder is made, with the registered names in the error.
+    embedding_provider: str = Field(default="local", min_length=1)
     embedding_model: str | None = None
     embedding_dimensions: int | None = Field(default=None, gt=0)
     embedding_batch_size: int = Field(default=64, gt=0)
@@ -94,6 +96,18 @@ class Settings(BaseSettings):
     job_max_attempts: int = Field(default=3, ge=1)
     worker_poll: float = Field(default=1.0, gt=0)  # seconds an idle worker waits between claims
 
+    # Website sources (codex7.sources.web, docs/sources.md). fetch_allow: hosts and CIDR networks
+    # a crawl may reach although they are loopback/private/link-local ("127.0.0.1,10.0.0.0/8");
+    # everything else non-public is refused. Then the limits of one crawl: pages, link hops,
+    # parallel requests, requests per second per host, seconds and bytes per response.
+    fetch_allow: str = ""
+    fetch_max_pages: int = Field(default=500, gt=0)
+    fetch_max_depth: int = Field(default=5, ge=0)
+    fetch_concurrency: int = Field(default=4, gt=0, le=32)
+    fetch_rate: float = Field(default=4.0, gt=0)
+    fetch_timeout: float = Field(default=20.0, gt=0)
+    fetch_max_bytes: int = Field(default=10_000_000, gt=0)
+
     # A running Codex7 server for `codex7 query|resolve` to ask (its model is already loaded);
     # unset: the default local port if a server answers there, else in-process.
     url: str | None = None
@@ -108,7 +122,9 @@ class Settings(BaseSettings):
 
     @property
     def model_name(self) -> str:
-        return self.embedding_model or DEFAULT_MODELS[self.embedding_provider]
+        """The configured model, else the provider's default ("" for a provider without one
+        here: its factory chooses)."""
+        return self.embedding_model or DEFAULT_MODELS.get(self.embedding_provider, "")
 
     @property
     def dimensions(self) -> int | None:

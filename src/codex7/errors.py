@@ -9,7 +9,12 @@ Codex7Error
  ├── LibraryNotFound
  ├── VersionNotFound
  ├── SourceError            unreadable path, unreachable repository, unknown ref
- └── EmbeddingError         the embedding provider failed
+ ├── EmbeddingError         the embedding provider failed
+ ├── JobNotFound            no indexing job with that ID
+ └── JobStopped             a running job stopped before publishing anything
+      ├── JobCancelled      someone cancelled it (`codex7 jobs cancel`, Ctrl-C with --inline)
+      ├── LeaseLost         its lease ran out and another worker took it over
+      └── WorkerStopping    its worker is shutting down; the job goes back to the queue
 """
 
 from __future__ import annotations
@@ -64,3 +69,25 @@ class EmbeddingError(Codex7Error):
 
 class InvalidVersion(Codex7Error):
     """A version or range that cannot be parsed (`>>2`); the message lists the accepted forms."""
+
+
+class JobNotFound(Codex7Error):
+    def __init__(self, message: str, *, job_id: int):
+        super().__init__(message)
+        self.job_id = job_id
+
+
+class JobStopped(Codex7Error):
+    """A job stopped at a checkpoint; nothing of this run was published."""
+
+
+class JobCancelled(JobStopped):
+    pass
+
+
+class LeaseLost(JobStopped):
+    pass
+
+
+class WorkerStopping(JobStopped):
+    pass

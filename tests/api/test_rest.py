@@ -10,7 +10,7 @@ from pydantic import SecretStr
 from starlette.testclient import TestClient
 
 from codex7.api.security import transport_security
-from codex7.server.app import build_server
+from codex7.server.app import build_app, build_server
 from codex7.tokens import tiktoken_counter
 from tests.corpus import RULES, IndexedCorpus
 
@@ -20,7 +20,7 @@ def make_client(
 ) -> TestClient:
     """The real app as `serve --transport http --host HOST --port PORT` builds it, in-process."""
     config = corpus.settings().model_copy(update={"warm_up": False, **settings})
-    app = build_server(config).streamable_http_app(host=host)
+    app = build_app(build_server(config), host=host, port=port)
     return TestClient(app, base_url=f"http://127.0.0.1:{port}")
 
 
@@ -271,7 +271,7 @@ def test_api_refuses_foreign_host_and_origin_like_mcp(indexed_corpus: IndexedCor
 
 
 def test_api_stays_protected_on_all_interfaces(indexed_corpus: IndexedCorpus) -> None:
-    """Bound to 0.0.0.0 the SDK drops its own check; /api keeps one, allowing this machine."""
+    """Bound to 0.0.0.0, /api keeps the Host/Origin check, allowing this machine's names."""
     url, params = "/api/v2/libs/search", {"libraryName": "httpx"}
     everywhere = make_client(indexed_corpus, host="0.0.0.0")
     assert_forbidden(everywhere.get(url, params=params, headers={"Host": "evil.example"}), "Host")
@@ -285,8 +285,8 @@ def test_transport_security_gives_mcp_and_api_one_policy(indexed_corpus: Indexed
     assert f"{socket.gethostname()}:8000" in policy.allowed_hosts
     assert transport_security("docs.internal", 80).allowed_hosts[-1] == "docs.internal"
     config = indexed_corpus.settings().model_copy(update={"warm_up": False})
-    app = build_server(config).streamable_http_app(host="0.0.0.0", transport_security=policy)
-    with TestClient(app, base_url="http://127.0.0.1:8000") as client:
+    app = build_app(build_server(config), host="0.0.0.0", port=8000)
+    with TestClient(app, base_url="http://127.0.0.1:8000") as client:  # runs the lifespan
         search = "/api/v2/libs/search?libraryName=httpx"
         assert client.get(search, headers={"Host": f"{socket.gethostname()}:8000"}).is_success
         assert_forbidden(client.get(search, headers={"Host": "evil.example:8000"}), "Host")

@@ -57,7 +57,9 @@ def test_index_list_versions_remove_and_jobs(env: dict[str, str], docs: Path) ->
     assert code == 0 and "(0 embedded, 2 reused)" in out
 
     code, out = run(env, "libraries", "--json")
-    assert json.loads(out) == [
+    listed = json.loads(out)
+    assert listed[0].pop("indexed_at")  # when its newest version was indexed
+    assert listed == [
         {
             "id": "/acme/widgets",
             "name": "Widgets",
@@ -178,3 +180,16 @@ def test_without_version_the_git_ref_names_it(env: dict[str, str], repo: Path, d
     code, out = run(env, "index", str(docs), "-l", "/acme/widgets")
     assert code == 1 and len(out.strip().splitlines()) == 1
     assert "is a folder, so its version needs a name: add --version (e.g. --version 2.1)" in out
+
+
+def test_unreadable_files_and_unresolved_includes_are_reported(
+    env: dict[str, str], docs: Path
+) -> None:
+    (docs / "broken.ipynb").write_text("{ not a notebook")
+    (docs / "guide.md").write_text("# Guide\n\nThe example:\n\n{* ./missing_example.py *}\n")
+    code, out = run(env, "index", str(docs), "--library", "/acme/widgets", "--version", "1")
+    assert code == 0, out
+    assert "Skipped 1 file(s) that could not be read:" in out
+    assert "broken.ipynb" in out
+    assert "1 include directive(s) left unresolved:" in out
+    assert "guide.md: {* ./missing_example.py *}" in out

@@ -202,3 +202,23 @@ def test_embeddings_are_shared_across_libraries(db: Database, tmp_path: Path) ->
     assert len(fake.embedded_texts) == n
     with psycopg.connect(db.url) as conn:
         assert conn.execute("SELECT count(DISTINCT version_id) FROM documents").fetchone() == (2,)
+
+
+def test_a_failed_run_leaves_its_slices_for_the_next(db: Database, tmp_path: Path) -> None:
+    from tests.test_index_faults import write_pages
+
+    docs = write_pages(tmp_path / "docs", pages=20, sections=15)  # 300 chunks: 2 slices
+    dying = CountingEmbedder(FakeEmbedder(), fail_after=pipeline.EMBED_SLICE)
+    with pytest.raises(RuntimeError, match="went away"):
+        index_version(db, dying, IndexRequest(str(docs), "/acme/lib", "1"), cache_dir=tmp_path)
+    with db.pool.connection() as conn:
+        saved = conn.execute("SELECT count(*) FROM embedding_checkpoints").fetchone()
+        assert saved == (pipeline.EMBED_SLICE,)  # the slice embedded before the failure
+
+    again = CountingEmbedder(FakeEmbedder())  # no file cache: the database kept them
+    r = index_version(db, again, IndexRequest(str(docs), "/acme/lib", "1"), cache_dir=tmp_path)
+    assert (r.chunks, r.reused, r.embedded) == (300, 256, 44) and len(again.texts) == 44
+    with db.pool.connection() as conn:
+        assert conn.execute("SELECT count(*) FROM embedding_checkpoints").fetchone() == (0,)
+        jobs = conn.execute("SELECT status, reused FROM indexing_jobs ORDER BY id").fetchall()
+    assert jobs == [("failed", 0), ("succeeded", 256)]

@@ -1,4 +1,4 @@
-"""Optional API keys for /api: Context7's headers, compared by SHA-256 digest, never logged."""
+"""API and admin keys: Context7's headers, compared by SHA-256 digest, never logged."""
 
 from __future__ import annotations
 
@@ -20,11 +20,22 @@ def presented_key(headers: Mapping[str, str]) -> str | None:
     return None
 
 
-def allowed(headers: Mapping[str, str], digests: frozenset[str]) -> bool:
-    if not digests:
-        return True
-    key = presented_key(headers)
+def bearer_token(headers: Mapping[str, str]) -> str | None:
+    """The KEY of `Authorization: Bearer KEY`, or None."""
+    auth = headers.get("authorization", "")
+    if auth[:7].lower() != "bearer ":
+        return None
+    return auth[7:].strip() or None
+
+
+def key_matches(key: str | None, digests: frozenset[str]) -> bool:
+    """Whether KEY is one of the keys whose SHA-256 digests are DIGESTS (constant-time compare)."""
     if not key:
         return False
     digest = hashlib.sha256(key.encode()).hexdigest()
     return any(hmac.compare_digest(digest, d) for d in digests)
+
+
+def allowed(headers: Mapping[str, str], digests: frozenset[str]) -> bool:
+    """Whether a request may read /api: no keys configured, or it presents one of them."""
+    return not digests or key_matches(presented_key(headers), digests)

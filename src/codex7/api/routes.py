@@ -6,19 +6,22 @@ our messages verbatim.
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
 import anyio
+from mcp.server.transport_security import TransportSecuritySettings
 from starlette.convertors import PathConvertor, register_url_convertor
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import BaseRoute, Route
 
+from codex7.api.admin_auth import Refusal
 from codex7.api.auth import allowed
+from codex7.api.guard import ApiError, guarded
 from codex7.api.inputs import InputProblem, check_text, parse_tokens, shown
-from codex7.api.payloads import context_json, error_body, legacy_text, search_result
-from codex7.api.security import connection_policy, mcp_policy, rejection
+from codex7.api.manage import manage_routes
+from codex7.api.payloads import context_json, legacy_text, search_result
 from codex7.errors import (
     Codex7Error,
     InvalidLibraryId,
@@ -27,11 +30,9 @@ from codex7.errors import (
     VersionNotFound,
 )
 from codex7.ids import parse_library_id
-from codex7.search.docs import search_libraries
-from codex7.services.state import ServerState, StateHolder
+from codex7.services.docs import query_docs, search_libraries
+from codex7.services.state import AppState, StateHolder
 from codex7.tokens import tiktoken_counter
-
-log = logging.getLogger("codex7.api")
 
 
 class AnyPath(PathConvertor):
@@ -41,12 +42,6 @@ class AnyPath(PathConvertor):
 
 
 register_url_convertor("codex7_any_path", AnyPath())
-
-
-class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str):
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
 
 
 def _text(name: str, value: str) -> str:
@@ -82,7 +77,7 @@ def _kind(request: Request, allowed: tuple[str, ...]) -> str:
 
 
 def _docs(
-    state: ServerState,
+    state: AppState,
     library_id: str,
     query: str | None,
     tokens: int | None,
@@ -97,7 +92,7 @@ def _docs(
             "Invalid library ID format. Expected: `/owner/repo` or `/owner/repo/version`.",
         ) from None
     try:
-        return state.docs(library_id, query, tokens, version=version)
+        return query_docs(state, library_id, query, tokens, version=version)
     except InvalidVersion as exc:
         raise ApiError(400, "invalid_version", str(exc)) from None
     except LibraryNotFound as exc:
@@ -115,9 +110,8 @@ def _docs(
         ) from None
 
 
-def _search(state: ServerState, name: str, query: str | None) -> dict[str, Any]:
-    with state.db.pool.connection() as conn:
-        results = search_libraries(conn, name, query)
+def _search(state: AppState, name: str, query: str | None) -> dict[str, Any]:
+    results = search_libraries(state, query or "", library_name=name)
     if not results:
         raise ApiError(
             404,
@@ -127,54 +121,48 @@ def _search(state: ServerState, name: str, query: str | None) -> dict[str, Any]:
     return {"results": [search_result(r) for r in results], "searchFilterApplied": False}
 
 
-Handler = Callable[[Request, ServerState], Response]
+Handler = Callable[[Request, AppState], Response]
+
+UNAUTHORIZED = Refusal(
+    401,
+    "unauthorized",
+    "Invalid API key. Send it as 'Authorization: Bearer <key>', 'Context7-API-Key' or 'X-API-Key'.",
+)
 
 
-def register_api(server: Any, holder: StateHolder) -> None:
-    """Add the /api routes to the MCP server's HTTP app."""
+def _translate(exc: Exception) -> ApiError:
+    if isinstance(exc, Codex7Error):  # database down, model mismatch: known, one line
+        return ApiError(503, "unavailable", str(exc))
+    return ApiError(503, "search_failed", "Search failed on the server; see its log.")
 
-    def route(path: str) -> Callable[[Handler], Callable[[Request], Awaitable[Response]]]:
-        def wrap(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
-            async def endpoint(request: Request) -> Response:
-                refused = await rejection(request, mcp_policy(server) or connection_policy(request))
-                if refused:
-                    return JSONResponse(error_body("forbidden", refused), status_code=403)
-                if not allowed(request.headers, holder.settings.api_key_digests):
-                    return JSONResponse(
-                        error_body(
-                            "unauthorized",
-                            "Invalid API key. Send it as 'Authorization: Bearer <key>', "
-                            "'Context7-API-Key' or 'X-API-Key'.",
-                        ),
-                        status_code=401,
-                    )
-                try:
-                    state = await anyio.to_thread.run_sync(holder.get)
-                    return await anyio.to_thread.run_sync(handler, request, state)
-                except ApiError as exc:
-                    return JSONResponse(error_body(exc.code, exc.message), status_code=exc.status)
-                except Codex7Error as exc:  # database down, model mismatch: known, one line
-                    log.warning("API request %s failed: %s", request.url.path, exc)
-                    return JSONResponse(error_body("unavailable", str(exc)), status_code=503)
-                except Exception:
-                    log.exception("API request %s failed", request.url.path)
-                    return JSONResponse(
-                        error_body("search_failed", "Search failed on the server; see its log."),
-                        status_code=503,
-                    )
 
-            server.custom_route(path, methods=["GET"])(endpoint)
-            return endpoint
+def api_routes(holder: StateHolder, policy: TransportSecuritySettings) -> list[BaseRoute]:
+    """Every /api route: Context7's REST API, the management API, then JSON 404s for the rest."""
+
+    def authorize(request: Request) -> Refusal | None:
+        return None if allowed(request.headers, holder.settings.api_key_digests) else UNAUTHORIZED
+
+    routes: list[BaseRoute] = []
+
+    def route(path: str) -> Callable[[Handler], Handler]:
+        def wrap(handler: Handler) -> Handler:
+            async def run(request: Request) -> Response:
+                state = await anyio.to_thread.run_sync(holder.get)
+                return await anyio.to_thread.run_sync(handler, request, state)
+
+            endpoint = guarded(run, policy, authorize, _translate)
+            routes.append(Route(path, endpoint, methods=["GET"]))
+            return handler
 
         return wrap
 
     @route("/api/v2/libs/search")
-    def libs_search(request: Request, state: ServerState) -> Response:
+    def libs_search(request: Request, state: AppState) -> Response:
         name = _param(request, "libraryName", required=True)
         return JSONResponse(_search(state, name or "", _param(request, "query")))
 
     @route("/api/v2/context")
-    def context(request: Request, state: ServerState) -> Response:
+    def context(request: Request, state: AppState) -> Response:
         library_id = _param(request, "libraryId")
         if not library_id:
             raise ApiError(
@@ -192,11 +180,11 @@ def register_api(server: Any, holder: StateHolder) -> None:
         return PlainTextResponse(result.text)
 
     @route("/api/v1/search")
-    def v1_search(request: Request, state: ServerState) -> Response:
+    def v1_search(request: Request, state: AppState) -> Response:
         name = _param(request, "query", required=True)
         return JSONResponse(_search(state, name or "", None))
 
-    def v1_docs(request: Request, state: ServerState) -> Response:
+    def v1_docs(request: Request, state: AppState) -> Response:
         p = {name: _text(name, value) for name, value in request.path_params.items()}
         library_id = f"/{p['org']}/{p['project']}" + (
             f"/{p['version']}" if p.get("version") else ""
@@ -208,7 +196,7 @@ def register_api(server: Any, holder: StateHolder) -> None:
     route("/api/v1/{org}/{project}")(v1_docs)
     route("/api/v1/{org}/{project}/{version}")(v1_docs)
 
-    def not_found(request: Request, state: ServerState) -> Response:
+    def not_found(request: Request, state: AppState) -> Response:
         raise ApiError(
             404,
             "not_found",
@@ -216,5 +204,7 @@ def register_api(server: Any, holder: StateHolder) -> None:
             "/api/v2/context, /api/v1/search and /api/v1/{org}/{project}[/{version}].",
         )
 
+    routes += manage_routes(holder, policy)
     route("/api")(not_found)
     route("/api/{rest:codex7_any_path}")(not_found)
+    return routes

@@ -1,4 +1,4 @@
-"""Host/Origin checks for /api: the DNS-rebinding protection the MCP SDK gives /mcp.
+"""Host/Origin checks: the DNS-rebinding protection the MCP SDK gives /mcp, for /api too.
 
 A page on another site can make a browser send requests to a server on the user's machine or
 network (DNS rebinding); the Host header then names that site, and a cross-site fetch carries its
@@ -45,24 +45,6 @@ def transport_security(host: str, port: int) -> TransportSecuritySettings:
         allowed_hosts=hosts,
         allowed_origins=[f"{scheme}://{h}" for h in hosts for scheme in ("http", "https")],
     )
-
-
-def mcp_policy(server: object) -> TransportSecuritySettings | None:
-    """The policy the SDK applies to /mcp, once its streamable HTTP app exists."""
-    try:
-        return server.session_manager.security_settings  # type: ignore[attr-defined,no-any-return]
-    except (AttributeError, RuntimeError):  # SSE or stdio: no session manager
-        return None
-
-
-def connection_policy(request: Request) -> TransportSecuritySettings:
-    """Without an SDK policy (e.g. bound to 0.0.0.0): the address this connection reached."""
-    host, port = request.scope.get("server") or ("127.0.0.1", 80)
-    policy = transport_security(host, port)
-    extra = [f"{name}:{port}" for name in machine_names()]
-    policy.allowed_hosts += extra
-    policy.allowed_origins += [f"{s}://{h}" for h in extra for s in ("http", "https")]
-    return policy
 
 
 async def rejection(request: Request, policy: TransportSecuritySettings) -> str | None:

@@ -19,7 +19,8 @@ from codex7.records import Chunk, SourceFile
 
 _SEP = "\x1f"  # header_path separator that cannot occur in a heading
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
-_EXPLICIT_ANCHOR = re.compile(r"\s*\{\s*#([\w:.-]+)\s*\}\s*$|\s*\{/\*\s*#?([\w:.-]+)\s*\*/\}\s*$")
+# `{#page=4}` is how PDF pages are anchored (sources/pdf.py).
+_EXPLICIT_ANCHOR = re.compile(r"\s*\{\s*#([\w:.=-]+)\s*\}\s*$|\s*\{/\*\s*#?([\w:.-]+)\s*\*/\}\s*$")
 _BADGE = re.compile(r"<[A-Za-z][^<>]*/>|<a\s+name=[^>]*>\s*</a>")
 MIN_BUDGET = 48
 
@@ -138,7 +139,7 @@ def chunk_file(
     meta, text = split_front_matter(text)
     prose, fences = protect_code(text)
     suffix = file.path.lower().rsplit(".", 1)[-1]
-    if suffix in ("md", "mdx", "markdown"):
+    if suffix in ("md", "mdx", "markdown", "ipynb"):
         prose = clean_markup(prose, mdx=suffix == "mdx")
     page_title = meta.get("title") or fallback_title
     sections = _sections(prose, page_title)
@@ -165,6 +166,8 @@ def chunk_file(
             url = file.url
             if url and section.anchor:
                 url = f"{url}#{section.anchor}"
+            elif section.anchor and section.anchor.startswith("page="):
+                url = f"{file.path}#{section.anchor}"  # a PDF page is a place even offline
             chunks.append(
                 Chunk(
                     path=file.path,

@@ -1,13 +1,17 @@
-"""Settings and database handles for commands, opened once and closed with the command."""
+"""Settings and the application state for commands, opened once and closed with the command."""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 import click
 from pydantic import ValidationError
 
 from codex7.config import Settings
 from codex7.errors import ConfigError
-from codex7.store.database import Database, open_database
+
+if TYPE_CHECKING:
+    from codex7.services.state import AppState
 
 
 def load_settings() -> Settings:
@@ -20,10 +24,17 @@ def load_settings() -> Settings:
         raise ConfigError(f"Invalid configuration: {problems}") from None
 
 
-def open_db(settings: Settings | None = None, *, migrate: bool | None = None) -> Database:
-    """Open the database for the current command; it is closed when the command ends."""
-    db = open_database(settings or load_settings(), migrate=migrate)
+def open_app(settings: Settings | None = None, *, migrate: bool | None = None) -> AppState:
+    """The application state for the current command; it is closed when the command ends."""
+    from codex7.services.state import open_state
+
+    state = open_state(settings or load_settings(), migrate=migrate)
     ctx = click.get_current_context(silent=True)
     if ctx is not None:
-        ctx.call_on_close(db.close)
-    return db
+        ctx.call_on_close(state.close)
+    return state
+
+
+def open_db(settings: Settings | None = None, *, migrate: bool | None = None) -> Any:
+    """The current command's database (codex7.store.database.Database); prefer open_app."""
+    return open_app(settings, migrate=migrate).db

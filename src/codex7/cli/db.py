@@ -6,7 +6,7 @@ import json
 
 import click
 
-from codex7.cli.context import load_settings, open_db
+from codex7.cli.context import load_settings, open_app
 
 
 @click.group()
@@ -17,14 +17,9 @@ def db() -> None:
 @db.command()
 def migrate() -> None:
     """Apply pending schema migrations from sql/."""
-    from codex7.store.database import resolve_url
-    from codex7.store.migrate import migrate as run
+    from codex7.services.status import migrate_database
 
-    settings = load_settings()
-    url, location, server = resolve_url(settings)
-    applied = run(url)
-    if server is not None:
-        server.cleanup()
+    location, applied = migrate_database(load_settings())
     if applied:
         click.echo(f"Applied {len(applied)} migration(s) to {location}: {', '.join(applied)}")
     else:
@@ -35,30 +30,26 @@ def migrate() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
 def status(as_json: bool) -> None:
     """Show where the database is, its versions, migrations and contents."""
-    from codex7.store.status import read_status
+    from codex7.services.status import status as read_status
 
-    settings = load_settings()
-    database = open_db(settings)
-    with database.pool.connection() as conn:
-        st = read_status(conn, database.location)
+    st = read_status(open_app())
     if as_json:
-        click.echo(json.dumps(st.as_dict()))
+        click.echo(json.dumps(st))
         return
-    embedding = st.embedding_model or (
-        f"none stored yet (configured: {settings.embedding_provider} {settings.model_name})"
-    )
+    embedding = st["embedding_model"] or f"none stored yet (configured: {st['configured_model']})"
+    pending = st["pending_migrations"]
     lines = [
-        ("Database", st.location),
-        ("PostgreSQL", st.postgres_version),
-        ("pgvector", st.pgvector_version or "not installed"),
+        ("Database", st["location"]),
+        ("PostgreSQL", st["postgres_version"]),
+        ("pgvector", st["pgvector_version"] or "not installed"),
         (
             "Migrations",
-            f"{len(st.applied_migrations)} applied, {len(st.pending_migrations)} pending"
-            + (f" ({', '.join(st.pending_migrations)})" if st.pending_migrations else ""),
+            f"{len(st['applied_migrations'])} applied, {len(pending)} pending"
+            + (f" ({', '.join(pending)})" if pending else ""),
         ),
-        ("Libraries", str(st.libraries)),
-        ("Versions", str(st.versions)),
-        ("Documents", str(st.documents)),
+        ("Libraries", str(st["libraries"])),
+        ("Versions", str(st["versions"])),
+        ("Documents", str(st["documents"])),
         ("Embedding model", embedding),
     ]
     for key, value in lines:

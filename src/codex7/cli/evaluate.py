@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from codex7.cli.context import load_settings, open_db
+from codex7.cli.context import open_app
 
 FLOOR_TITLE = "Floor: SQLite FTS5 BM25 (porter) over whole heading sections, no embeddings"
 
@@ -78,19 +78,6 @@ def evaluate(
 
 def _run_codex7(items: list[dict[str, Any]]) -> list[Any]:
     """Every query through query-docs / resolve-library-id on the configured database."""
-    from codex7.embeddings import get_embedder
-    from codex7.evaluation.runner import run_docs_query, run_resolve_query
-    from codex7.search.retrieve import Weights
+    from codex7.evaluation.runner import run_queries
 
-    settings = load_settings()
-    embedder = get_embedder(settings)
-    weights = Weights.from_settings(settings)
-    results = []
-    with open_db(settings).pool.connection() as conn:
-        embedder.embed_query("warm up")  # model load is not query latency
-        for q in items:
-            if q.get("kind") == "resolve":
-                results.append(run_resolve_query(conn, q))
-            else:
-                results.append(run_docs_query(conn, lambda: embedder, q, weights))
-    return results
+    return run_queries(open_app(), items)

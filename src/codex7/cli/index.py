@@ -1,15 +1,20 @@
-"""`codex7 index|jobs|refresh`: the indexer's verbs."""
+"""`codex7 index|refresh`: put documentation in, as jobs a worker runs or in this process.
+
+With a worker alive (`codex7 worker`, `codex7 serve`), `index` queues the job and follows its
+progress (Ctrl-C detaches; the job goes on); with none, or with --inline, it runs the job here
+(Ctrl-C cancels it).
+"""
 
 from __future__ import annotations
 
 import sys
+from datetime import UTC, datetime
 from typing import Any
 
 import click
 
-from codex7.cli.context import load_settings, open_db
-from codex7.cli.libraries import library_or_fail
-from codex7.cli.output import echo_rows
+from codex7.cli.context import load_settings, open_app
+from codex7.cli.jobs import jobs, schedule, worker
 from codex7.errors import Codex7Error
 
 
@@ -35,32 +40,89 @@ class ProgressLine:
             self._last = p.elapsed
         self._stage = p.stage
 
-
-def _embedder(settings: Any) -> Any:
-    from codex7.embeddings import get_embedder
-
-    return get_embedder(settings)
-
-
-def _cache(settings: Any) -> Any:
-    if not settings.embedding_cache:
-        return None
-    from codex7.embeddings.cache import EmbeddingCache
-
-    cache = EmbeddingCache(settings.cache_file)
-    ctx = click.get_current_context(silent=True)
-    if ctx is not None:
-        ctx.call_on_close(cache.close)
-    return cache
+    def end(self) -> None:
+        """Leave the redrawn line (a follow that ended before `done`)."""
+        if self.tty and self._stage and self._stage != "done":
+            click.echo("", err=True)
 
 
-def _summary(r: Any) -> str:
+class JobProgress:
+    """A job row seen as the counters ProgressLine draws."""
+
+    def __init__(self, job: Any) -> None:
+        self.job = job
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.job, name)
+
+    @property
+    def stage(self) -> str:
+        job = self.job
+        if job.status == "succeeded":
+            return "done"
+        return str(job.stage if job.status == "running" and job.stage else job.status)
+
+    @property
+    def elapsed(self) -> float:
+        since = self.job.started_at or self.job.created_at
+        return max(0.0, (datetime.now(UTC) - since).total_seconds())
+
+
+SHOWN_PROBLEMS = 10  # lines per list of skipped files / unresolved includes
+
+
+def _listed(items: list[str]) -> list[str]:
+    more = len(items) - SHOWN_PROBLEMS
+    return ["  " + i for i in items[:SHOWN_PROBLEMS]] + ([f"  and {more} more"] if more > 0 else [])
+
+
+def summary(r: Any) -> str:
     what = "unchanged" if r.unchanged else "indexed"
     latest = ", latest" if r.is_latest else ""
-    return (
+    lines = [
         f"{r.library}/{r.version} {what}: {r.files} files, {r.chunks} chunks "
         f"({r.embedded} embedded, {r.reused} reused) in {r.seconds:.1f}s{latest}"
+    ]
+    skipped = getattr(r, "skipped", None) or []
+    if skipped:
+        lines.append(f"Skipped {len(skipped)} file(s) that could not be read:")
+        lines += _listed([f"{s['path']}: {s['reason']}" for s in skipped])
+    unresolved = getattr(r, "unresolved_includes", None) or []
+    if unresolved:
+        lines.append(f"{len(unresolved)} include directive(s) left unresolved:")
+        lines += _listed([f"{u['page']}: {u['directive']} ({u['reason']})" for u in unresolved])
+    return "\n".join(lines)
+
+
+def detach_hint(job_id: int) -> str:
+    return (
+        f"Detached; job {job_id} goes on in the worker. "
+        f"Follow it: codex7 jobs show {job_id}; cancel it: codex7 jobs cancel {job_id}"
     )
+
+
+def follow_job(state: Any, job_id: int) -> Any:
+    """Draw the job's progress until it ends: its IndexResult, or its failure as an error.
+    Ctrl-C detaches (exit 130) with how to look at it again or cancel it."""
+    from codex7.services.jobs import follow, result_of
+
+    line = ProgressLine()
+    job = None
+    try:
+        for job in follow(state, job_id):
+            line(JobProgress(job))
+    except KeyboardInterrupt:
+        line.end()
+        click.echo(detach_hint(job_id), err=True)
+        raise click.exceptions.Exit(130) from None
+    line.end()
+    assert job is not None
+    result = result_of(job)
+    if result is not None:
+        return result
+    if job.status == "cancelled":
+        raise Codex7Error(f"Job {job.id} was cancelled; nothing was published.")
+    raise Codex7Error(job.error or f"Job {job.id} {job.status}.")
 
 
 @click.command()
@@ -86,9 +148,20 @@ def _summary(r: Any) -> str:
 @click.option(
     "--exclude-file", "exclude_files", multiple=True, help="Skip files with this name (repeatable)."
 )
-def index(source: str, library: str, **opts: Any) -> None:
-    """Index documentation from SOURCE (a folder, a git URL, github:org/repo) into a library version."""
-    from codex7.ingest.pipeline import IndexRequest, index_version
+@click.option(
+    "--inline",
+    is_flag=True,
+    help="Run the job in this process even if a worker is running (Ctrl-C cancels it).",
+)
+def index(source: str, library: str, inline: bool, **opts: Any) -> None:
+    """Index documentation from SOURCE (a folder, a git URL, github:org/repo) into a library version.
+
+    With a worker running (`codex7 worker`, `codex7 serve`) the job is queued and its progress
+    followed (Ctrl-C detaches, the job goes on); otherwise, or with --inline, it runs here.
+    """
+    from codex7.ids import parse_library_id
+    from codex7.services.jobs import IndexRequest, enqueue, run_inline
+    from codex7.services.worker import workers_alive
 
     settings = load_settings()
     req = IndexRequest(
@@ -103,100 +176,49 @@ def index(source: str, library: str, **opts: Any) -> None:
         exclude_folders=list(opts["exclude_folders"]),
         exclude_files=list(opts["exclude_files"]),
     )
-    from codex7.ids import parse_library_id
-
     parse_library_id(library, allow_version=False)  # fail before starting the database
-    db = open_db(settings)
-    result = index_version(
-        db,
-        _embedder(settings),
-        req,
-        cache_dir=settings.data_dir / "git",
-        on_progress=ProgressLine(),
-        embedding_cache=_cache(settings),
-    )
-    click.echo(_summary(result))
-
-
-@click.command()
-@click.option("--limit", default=20, show_default=True, help="How many recent jobs.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def jobs(limit: int, as_json: bool) -> None:
-    """List recent indexing jobs."""
-    from codex7.store.jobs import list_jobs
-
-    with open_db().pool.connection() as conn:
-        rows = [
-            [
-                j.id,
-                f"{j.library}/{j.version}",
-                j.status,
-                f"{j.files_done}/{j.files_total}",
-                j.chunks,
-                j.embedded,
-                j.reused,
-                j.created_at.isoformat(timespec="seconds"),
-                j.error or "",
-            ]
-            for j in list_jobs(conn, limit)
-        ]
-    echo_rows(
-        ["id", "version", "status", "files", "chunks", "embedded", "reused", "created_at", "error"],
-        rows,
-        as_json=as_json,
-        empty="No indexing jobs yet.",
-    )
+    state = open_app(settings)
+    if inline or not workers_alive(state):
+        result = run_inline(state, req, on_progress=ProgressLine())
+    else:
+        job = enqueue(state, req)
+        click.echo(f"Queued job {job.id}; a worker runs it (Ctrl-C detaches).", err=True)
+        result = follow_job(state, job.id)
+    click.echo(summary(result))
 
 
 @click.command()
 @click.argument("library", required=False)
-def refresh(library: str | None) -> None:
+@click.option(
+    "--inline", is_flag=True, help="Run the refreshes in this process even if a worker is running."
+)
+def refresh(library: str | None, inline: bool) -> None:
     """Re-index every version (of LIBRARY, or all) from the source and ref it was indexed from.
 
-    Branches move to their newest commit; only changed chunks are embedded. Prints one line
-    per version; exits 1 if any version failed.
+    Branches move to their newest commit; only changed chunks are embedded, and a version whose
+    files did not change is left as it is. With a worker running, the refreshes are queued (see
+    `codex7 jobs`); otherwise, or with --inline, they run here, one line per version, and the
+    command exits 1 if any failed.
     """
-    from codex7.ids import parse_library_id
-    from codex7.ingest.pipeline import IndexRequest, index_version
+    from codex7.services.jobs import enqueue_refresh, refresh_requests, run_inline
+    from codex7.services.worker import workers_alive
 
-    settings = load_settings()
-    db = open_db(settings)
-    with db.pool.connection() as conn:
-        if library:
-            lib = library_or_fail(conn, parse_library_id(library, allow_version=False).library_id)
-            where, params = "WHERE l.id = %s", (lib.id,)
-        else:
-            where, params = "", ()
-        targets = conn.execute(
-            f"SELECT l.identifier, v.version, v.source, v.is_latest FROM versions v"
-            f" JOIN libraries l ON l.id = v.library_id {where} ORDER BY l.identifier, v.version_normalized",
-            params,
-        ).fetchall()
-    if not targets:
+    state = open_app()
+    if not inline and workers_alive(state):
+        queued = enqueue_refresh(state, library)
+        for job in queued:
+            click.echo(f"{job.library}/{job.version}: queued as job {job.id}")
+        click.echo("Nothing to refresh." if not queued else "Follow them with: codex7 jobs")
+        return
+    requests = refresh_requests(state, library)
+    if not requests:
         click.echo("Nothing to refresh.")
         return
-    embedder = _embedder(settings)
-    cache = _cache(settings)
     failures = 0
-    for identifier, version, source, _ in targets:
-        label = f"{identifier}/{version}"
-        if not source.get("spec"):
-            click.echo(f"{label}: failed: no recorded source to refresh from")
-            failures += 1
-            continue
-        req = IndexRequest(
-            source=source["spec"],
-            library=identifier,
-            version=version,
-            ref=source.get("ref"),
-            folders=source.get("folders") or [],
-            exclude_folders=source.get("exclude_folders") or [],
-            exclude_files=source.get("exclude_files") or [],
-        )
+    for req in requests:
+        label = f"{req.library}/{req.version}"
         try:
-            r = index_version(
-                db, embedder, req, cache_dir=settings.data_dir / "git", embedding_cache=cache
-            )
+            r = run_inline(state, req)
         except Codex7Error as exc:
             click.echo(f"{label}: failed: {exc}")
             failures += 1
@@ -211,4 +233,4 @@ def refresh(library: str | None) -> None:
         raise click.exceptions.Exit(1)
 
 
-COMMANDS: list[click.Command] = [index, jobs, refresh]
+COMMANDS: list[click.Command] = [index, jobs, refresh, worker, schedule]

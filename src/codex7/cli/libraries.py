@@ -1,48 +1,51 @@
-"""`codex7 libraries|versions|remove`: what is indexed, and taking it away."""
+"""`codex7 libraries|versions|remove|rename`: what is indexed, taking it away, naming it."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import click
 
-from codex7.cli.context import open_db
+from codex7.cli.context import open_app
 from codex7.cli.output import echo_rows
-from codex7.errors import LibraryNotFound, VersionNotFound
+
+
+def _when(moment: datetime | None) -> str:
+    return moment.isoformat(timespec="seconds") if moment else ""
+
+
+def library_or_fail(conn: Any, identifier: str) -> Any:
+    """The library row, else LibraryNotFound listing what is indexed (for `codex7 refresh`)."""
+    from codex7.services.libraries import find_library
+
+    return find_library(conn, identifier)
 
 
 @click.command(name="libraries")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def libraries_cmd(as_json: bool) -> None:
     """List indexed libraries."""
-    with open_db().pool.connection() as conn:
-        rows = conn.execute(
-            """
-            SELECT l.identifier, l.name, coalesce(max(v.version) FILTER (WHERE v.is_latest), ''),
-                   count(v.id), coalesce(sum(v.document_count), 0), l.description
-            FROM libraries l LEFT JOIN versions v ON v.library_id = l.id
-            GROUP BY l.id ORDER BY l.identifier
-            """
-        ).fetchall()
+    from codex7.services.libraries import list_libraries
+
+    rows = [
+        [
+            s.id,
+            s.name,
+            s.latest or "",
+            s.versions,
+            s.chunks,
+            _when(s.indexed_at),
+            s.description or "",
+        ]
+        for s in list_libraries(open_app())
+    ]
     echo_rows(
-        ["id", "name", "latest", "versions", "chunks", "description"],
-        [list(r) for r in rows],
+        ["id", "name", "latest", "versions", "chunks", "indexed_at", "description"],
+        rows,
         as_json=as_json,
         empty="No libraries indexed yet. Index one with: codex7 index ./docs --library /org/project",
     )
-
-
-def library_or_fail(conn: Any, identifier: str) -> Any:
-    from codex7.store.libraries import get_library, list_libraries
-
-    lib = get_library(conn, identifier)
-    if lib is None:
-        known = [x.identifier for x in list_libraries(conn)]
-        hint = (
-            f" Indexed libraries: {', '.join(known)}" if known else " No libraries are indexed yet."
-        )
-        raise LibraryNotFound(f"Library {identifier} is not indexed.{hint}", library_id=identifier)
-    return lib
 
 
 @click.command(name="versions")
@@ -50,22 +53,19 @@ def library_or_fail(conn: Any, identifier: str) -> Any:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def versions_cmd(library: str, as_json: bool) -> None:
     """List the indexed versions of LIBRARY (/org/project)."""
-    from codex7.ids import parse_library_id
-    from codex7.store.versions import list_versions
+    from codex7.services.libraries import describe_library
 
-    ref = parse_library_id(library, allow_version=False)
-    with open_db().pool.connection() as conn:
-        lib = library_or_fail(conn, ref.library_id)
-        rows = [
-            [
-                v.version,
-                "yes" if v.is_latest else "",
-                v.document_count,
-                (v.git_commit or "")[:12],
-                v.indexed_at.isoformat(timespec="seconds") if v.indexed_at else "",
-            ]
-            for v in list_versions(conn, lib.id)
+    detail = describe_library(open_app(), library)
+    rows = [
+        [
+            v.version,
+            "yes" if v.is_latest else "",
+            v.chunks,
+            (v.commit or "")[:12],
+            _when(v.indexed_at),
         ]
+        for v in detail.versions
+    ]
     echo_rows(
         ["version", "latest", "chunks", "commit", "indexed_at"],
         rows,
@@ -78,29 +78,20 @@ def versions_cmd(library: str, as_json: bool) -> None:
 @click.argument("target")
 def remove(target: str) -> None:
     """Remove a library (/org/project) or one version (/org/project/version)."""
-    from codex7.ids import parse_library_id
-    from codex7.store import libraries, versions
+    from codex7.services.libraries import remove as run
 
-    ref = parse_library_id(target)
-    with open_db().pool.connection() as conn, conn.transaction():
-        lib = library_or_fail(conn, ref.library_id)
-        if ref.version is None:
-            libraries.delete_library(conn, ref.library_id)
-            click.echo(f"Removed {ref.library_id} and all its versions.")
-            return
-        row = versions.get_version(conn, lib.id, ref.version)
-        if row is None:
-            available = [v.version for v in versions.list_versions(conn, lib.id)]
-            raise VersionNotFound(
-                f"Version {ref.version!r} of {ref.library_id} is not indexed. Available: {', '.join(available)}",
-                library_id=ref.library_id,
-                version=ref.version,
-                available=available,
-            )
-        versions.delete_version(conn, row.id)
-        if row.is_latest:
-            versions.set_latest(conn, lib.id, None)
-        click.echo(f"Removed {ref.library_id}/{ref.version}.")
+    click.echo(run(open_app(), target))
 
 
-COMMANDS: list[click.Command] = [libraries_cmd, versions_cmd, remove]
+@click.command()
+@click.argument("library")
+@click.argument("name")
+def rename(library: str, name: str) -> None:
+    """Give LIBRARY (/org/project) the display NAME; re-indexing keeps it."""
+    from codex7.services.libraries import rename as run
+
+    summary = run(open_app(), library, name)
+    click.echo(f"Renamed {summary.id} to {summary.name!r}.")
+
+
+COMMANDS: list[click.Command] = [libraries_cmd, versions_cmd, remove, rename]

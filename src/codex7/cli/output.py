@@ -21,7 +21,7 @@ def table_lines(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> list[s
 
 
 def echo_rows(
-    headers: Sequence[str], rows: list[Sequence[Any]], *, as_json: bool, empty: str
+    headers: Sequence[str], rows: Sequence[Sequence[Any]], *, as_json: bool, empty: str
 ) -> None:
     if as_json:
         click.echo(json.dumps([dict(zip(headers, r, strict=True)) for r in rows], default=str))

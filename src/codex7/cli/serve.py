@@ -1,4 +1,5 @@
-"""`codex7 serve`: the MCP server over stdio (default), SSE or streamable HTTP.
+"""`codex7 serve`: the MCP server over stdio (default), or the web app (MCP over streamable HTTP
+and SSE, the REST and management APIs) with an in-process indexing worker.
 
 The database opens before serving (its errors are one line, exit 1) and closes when the process
 ends, however it ends: SIGINT, SIGTERM and SIGHUP stop the server normally, so the pool closes
@@ -30,6 +31,7 @@ from codex7.errors import ConfigError
 
 SHUTDOWN_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 GRACEFUL_SECONDS = 5  # open HTTP streams (SSE) get this long to finish on shutdown
+WORKER_STOP_SECONDS = 10  # the in-process worker gets this long to put its job back
 
 
 @contextmanager
@@ -106,26 +108,42 @@ class StdinLines:
 def endpoint(transport: str, host: str, port: int) -> str | None:
     """Where MCP clients connect (None for stdio)."""
     paths = {"http": "/mcp", "sse": "/sse"}
-    return f"http://{host}:{port}{paths[transport]}" if transport in paths else None
+    return f"http://{_bracket(host)}:{port}{paths[transport]}" if transport in paths else None
 
 
-def banner(settings: Any, location: str, transport: str, url: str | None) -> list[str]:
+def _bracket(host: str) -> str:
+    return f"[{host}]" if ":" in host and not host.startswith("[") else host
+
+
+def banner(
+    settings: Any, location: str, transport: str, url: str | None, worker: bool = False
+) -> list[str]:
     """What `serve` says on stderr when it starts (never a password: `location` is redacted)."""
     where = {"stdio": "stdio", "sse": "SSE", "http": "streamable HTTP"}[transport]
+    other = {"http": " (legacy SSE at /sse)", "sse": " (streamable HTTP at /mcp)"}
     loading = " (loading in the background)" if settings.warm_up else ""
     lines = [
-        f"serving MCP over {where}" + (f" at {url}" if url else ""),
+        f"serving MCP over {where}" + (f" at {url}{other[transport]}" if url else ""),
         f"database: {location}",
         f"embedding model: {settings.embedding_provider} {settings.model_name}{loading}",
     ]
+    if worker:
+        lines.append("worker: indexing queued jobs in this process (--no-worker to leave them)")
     if transport == "stdio":
         return lines
+    if not worker:
+        lines.append("worker: none in this process; queued jobs wait for `codex7 worker`")
     keys = len(settings.api_key_digests)
-    lines.append("REST API at /api, health at /healthz")
+    lines.append("REST API at /api, management API at /api/manage, health at /healthz")
     if keys:
         lines.append(f"API keys: required on /api ({keys} configured); /mcp and /healthz are open")
     else:
         lines.append("API keys: not required (set CODEX7_API_KEYS to require them on /api)")
+    admins = len(settings.admin_key_digests)
+    if admins:
+        lines.append(f"admin keys: {admins} configured; changes through /api/manage need one")
+    else:
+        lines.append("admin keys: none, so /api/manage is read-only (set CODEX7_ADMIN_KEYS)")
     return lines
 
 
@@ -178,43 +196,15 @@ def check_port(host: str, port: int) -> None:
             ) from None
 
 
-def one_response(app: Any) -> Any:
-    """ASGI wrapper: the SDK's SSE route starts a second response after its stream ends (at
-    shutdown, with the client still connected), which uvicorn reports with a traceback; the
-    second start is dropped and its empty body ends the stream."""
-
-    async def wrapped(scope: Any, receive: Any, send: Any) -> None:
-        started = False
-
-        async def send_once(message: Any) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                if started:
-                    return
-                started = True
-            await send(message)
-
-        await app(scope, receive, send_once if scope["type"] == "http" else send)
-
-    return wrapped
-
-
-def _serve_http(
-    server: Any, transport: str, host: str, port: int, ready: Callable[[], None]
-) -> None:
-    """uvicorn until a signal arrives; `ready` once it listens."""
+def _serve_http(server: Any, host: str, port: int, ready: Callable[[], None]) -> None:
+    """uvicorn on our web app until a signal arrives; `ready` once it listens."""
     import uvicorn
 
-    from codex7.api.security import transport_security
+    from codex7.server.app import build_app
 
-    # The same Host/Origin policy (DNS rebinding) for /mcp and /api, also under 0.0.0.0.
-    security = transport_security(host, port)
-    if transport == "sse":
-        app = one_response(server.sse_app(host=host, transport_security=security))
-    else:
-        app = server.streamable_http_app(
-            stateless_http=True, json_response=True, host=host, transport_security=security
-        )
+    # One Host/Origin policy (DNS rebinding) for /mcp, /sse and /api, also under 0.0.0.0.
+    app = build_app(server, host=host, port=port)
+    logging.getLogger("codex7.access").setLevel(logging.INFO)
 
     class Server(uvicorn.Server):
         async def startup(self, sockets: Any = None) -> None:
@@ -249,8 +239,18 @@ def _serve_http(
 )
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface for http/sse.")
 @click.option("--port", default=8000, show_default=True, type=int, help="Port for http/sse.")
-def serve(transport: str, host: str, port: int) -> None:
-    """Serve the indexed documentation over MCP (resolve-library-id, query-docs, get-library-docs)."""
+@click.option(
+    "--worker/--no-worker",
+    default=None,
+    help="Index queued jobs in this process. Default: on for http/sse, off for stdio (an "
+    "editor's subprocess should not index); --no-worker when `codex7 worker` runs elsewhere.",
+)
+def serve(transport: str, host: str, port: int, worker: bool | None) -> None:
+    """Serve the indexed documentation over MCP (resolve-library-id, query-docs, get-library-docs).
+
+    http and sse serve one web app: MCP at /mcp and /sse, Context7's REST API under /api, the
+    management API under /api/manage, /healthz.
+    """
     started = time.monotonic()
     # stdout belongs to MCP frames in stdio mode: every log line goes to stderr.
     logging.basicConfig(stream=sys.stderr, level=logging.WARNING, format="codex7: %(message)s")
@@ -261,10 +261,18 @@ def serve(transport: str, host: str, port: int) -> None:
     url = endpoint(transport, host, port)
     if url:
         check_port(host, port)
+    if worker is None:
+        worker = transport != "stdio"
+    background = None
     try:
         state = server.holder.hold()  # fails here, in one line, if the database is unreachable
         state.check_model()
-        lines = banner(settings, state.db.location, transport, url)
+        lines = banner(settings, state.db.location, transport, url, worker)
+        if worker:
+            from codex7.services.worker import start_background_worker
+
+            logging.getLogger("codex7.worker").setLevel(logging.INFO)  # a line per job
+            background = start_background_worker(state)
 
         def ready() -> None:
             _say([*lines, f"ready in {time.monotonic() - started:.1f}s"])
@@ -272,6 +280,11 @@ def serve(transport: str, host: str, port: int) -> None:
         if transport == "stdio":
             anyio.run(_serve_stdio, server, ready)
         else:
-            _serve_http(server, transport, host, port, ready)
+            _serve_http(server, host, port, ready)
     finally:
-        server.holder.close()
+        try:
+            if background is not None:
+                # A running job stops at its next checkpoint and goes back to the queue.
+                background.stop(WORKER_STOP_SECONDS)
+        finally:
+            server.holder.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import statistics
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -13,13 +13,10 @@ from typing import TYPE_CHECKING, Any
 from codex7.errors import Codex7Error, LibraryNotFound, VersionNotFound
 from codex7.evaluation import metrics
 
-# The search stack is imported where a query runs: the lexical floor (evaluation.floor) scores
-# with this module's judge and needs no database.
+# The application layer is imported where a query runs: the lexical floor (evaluation.floor)
+# scores with this module's judge and needs no database.
 if TYPE_CHECKING:
-    import psycopg
-
-    from codex7.embeddings.base import Embedder
-    from codex7.search.retrieve import Weights
+    from codex7.services.state import AppState
 
 KS = (1, 3, 5, 10)
 
@@ -80,7 +77,7 @@ def judge(
 def score(
     base: QueryResult,
     q: dict[str, Any],
-    ranked: list[tuple[str, Iterable[str]]],
+    ranked: Sequence[tuple[str, Iterable[str]]],
     text: str,
 ) -> None:
     """Fill ranks, nDCG and must_contain from the ranked (path, headings) items and their text."""
@@ -99,18 +96,14 @@ def score(
         base.must_contain_found = q["must_contain"] in text
 
 
-def run_docs_query(
-    conn: psycopg.Connection,
-    get_embedder: Callable[[], Embedder | None],
-    q: dict[str, Any],
-    weights: Weights,
-) -> QueryResult:
-    from codex7.search.docs import library_docs
+def run_docs_query(state: AppState, q: dict[str, Any]) -> QueryResult:
+    """One docs query as query-docs answers it."""
+    from codex7.services.docs import query_docs
 
     library_id = q["library"] + (f"/{q['version']}" if q.get("version") else "")
     base = QueryResult(q["id"], "docs", q["library"], q["query"], "scored")
     try:
-        result = library_docs(conn, get_embedder, library_id, q["query"], None, weights)
+        result = query_docs(state, library_id, q["query"], None)
     except (LibraryNotFound, VersionNotFound) as exc:
         base.status, base.reason = "skipped", str(exc)
         return base
@@ -123,18 +116,38 @@ def run_docs_query(
     return base
 
 
-def run_resolve_query(conn: psycopg.Connection, q: dict[str, Any]) -> QueryResult:
-    from codex7.search.docs import search_libraries
-    from codex7.store.libraries import get_library
+def run_resolve_query(state: AppState, q: dict[str, Any], indexed: set[str]) -> QueryResult:
+    """One library query as resolve-library-id answers it; `indexed`: the libraries there are."""
+    from codex7.services.docs import search_libraries
 
     base = QueryResult(q["id"], "resolve", q["library"], q["query"], "scored")
-    if get_library(conn, q["library"]) is None:
+    if q["library"] not in indexed:
         base.status, base.reason = "skipped", f"{q['library']} is not indexed"
         return base
-    ids = [r.library_id for r in search_libraries(conn, q["query"])]
+    ids = [r.library_id for r in search_libraries(state, q["query"])]
     base.returned = [{"id": i} for i in ids[:10]]
     base.file_rank = ids.index(q["library"]) + 1 if q["library"] in ids else None
     return base
+
+
+def run_queries(state: AppState, items: list[dict[str, Any]]) -> list[QueryResult]:
+    """Every query through query-docs / resolve-library-id on the state's database."""
+    from codex7.services.libraries import list_libraries
+
+    embedder = state.embedder()
+    if embedder is None:  # query-docs would fall back to keyword search: not what is measured
+        raise Codex7Error(
+            "The embedding model could not be loaded (see the warning above); check "
+            "CODEX7_EMBEDDING_PROVIDER and CODEX7_EMBEDDING_MODEL, or score only the floor."
+        )
+    embedder.embed_query("warm up")  # model load is not query latency
+    indexed = {lib.id for lib in list_libraries(state)}
+    return [
+        run_resolve_query(state, q, indexed)
+        if q.get("kind") == "resolve"
+        else run_docs_query(state, q)
+        for q in items
+    ]
 
 
 def summarize(results: list[QueryResult]) -> dict[str, Any]:

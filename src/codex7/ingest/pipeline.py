@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -12,74 +13,26 @@ import numpy as np
 from codex7.chunking import chunk_file
 from codex7.embeddings.base import Embedder
 from codex7.embeddings.cache import EmbeddingCache
-from codex7.errors import Codex7Error, SourceError
+from codex7.errors import SourceError
 from codex7.ids import parse_library_id
 from codex7.ingest.dedupe import content_hash, split_known
+from codex7.ingest.lease import DEFAULT_LEASE, JobLease, counters_of, new_owner
 from codex7.ingest.progress import Progress, ProgressCallback, Reporter
 from codex7.ingest.publish import Publication, publish
+from codex7.ingest.request import IndexRequest, IndexResult, default_version, portable_request
 from codex7.records import Chunk, SourceFile
-from codex7.sources import OpenedSource, is_git_spec, local_folder, open_source
+from codex7.sources import OpenedSource, open_source
 from codex7.sources.names import derive_name
 from codex7.sources.select import SelectionRules
-from codex7.store import documents, jobs, libraries, versions
-from codex7.store.database import Database
+from codex7.store import checkpoints, documents, indexing, jobs, libraries, versions
+from codex7.store.database import Connection, Database
 from codex7.store.embedding_space import check_space
 
 # Retrieval works on sections, not pages: cap chunks even when the model reads more.
 MAX_CHUNK_TOKENS = 512
 LOOKUP_BATCH = 1000
 
-
-@dataclass
-class IndexRequest:
-    source: str
-    library: str  # /org/project
-    version: str | None = None
-    ref: str | None = None
-    name: str | None = None
-    description: str | None = None
-    latest: bool | None = None
-    folders: list[str] = field(default_factory=list)
-    exclude_folders: list[str] = field(default_factory=list)
-    exclude_files: list[str] = field(default_factory=list)
-
-
-@dataclass
-class IndexResult:
-    library: str
-    version: str
-    job_id: int
-    files: int
-    chunks: int
-    embedded: int
-    reused: int
-    unchanged: bool
-    commit: str | None
-    seconds: float
-    is_latest: bool
-
-
-def default_version(req: IndexRequest) -> str:
-    """--version as given; else named after the git ref (its tag, a tag on its commit, the branch,
-    the short commit). A folder has no such name, so it needs --version."""
-    if req.version is not None:
-        raw = req.version
-    elif is_git_spec(req.source, req.ref):
-        from codex7.sources.git import version_name
-
-        raw = version_name(req.source, req.ref)
-    elif req.ref is not None:
-        raw = req.ref  # not a repository: opening the source says so
-    else:
-        local_folder(req.source)  # a missing folder is the first thing to say
-        raise Codex7Error(
-            f"{req.source} is a folder, so its version needs a name: add --version (e.g. --version"
-            " 2.1), or index a git repository with --ref to name it after the tag or branch"
-        )
-    version = raw.strip().replace("/", "-")
-    if not version:
-        raise Codex7Error("--version must not be empty")
-    return version
+__all__ = ["IndexRequest", "IndexResult", "default_version", "index_version", "portable_request"]
 
 
 # Bump when chunking changes, so fingerprints of versions chunked the old way stop matching.
@@ -89,11 +42,24 @@ CHUNKER_VERSION = 2
 def read_files(source: OpenedSource, rules: SelectionRules) -> list[SourceFile]:
     files = source.files(rules)
     if not files:
+        unread = "; ".join(f"{s.path}: {s.reason}" for s in source.skipped[:5])
         raise SourceError(
-            f"No documentation files found in {source.spec} (looked for .md, .mdx, .markdown, .rst, .txt"
-            " outside excluded folders); check the path, --folder or context7.json"
+            f"No documentation files found in {source.spec} (looked for .md, .mdx, .markdown, "
+            ".rst, .txt, .pdf, .ipynb, .html outside excluded folders); check the path, --folder "
+            "or context7.json" + (f". Could not read: {unread}" if unread else "")
         )
     return files
+
+
+def source_problems(source: OpenedSource) -> dict[str, list[dict[str, str]]]:
+    """What the last `files()` could not read or resolve, as IndexResult fields."""
+    return {
+        "skipped": [{"path": s.path, "reason": s.reason} for s in source.skipped],
+        "unresolved_includes": [
+            {"page": u.page, "directive": u.directive, "reason": u.reason}
+            for u in source.unresolved
+        ],
+    }
 
 
 def files_fingerprint(files: list[SourceFile], max_tokens: int, model: str) -> str:
@@ -122,7 +88,9 @@ def chunk_files(
     return chunks
 
 
-EMBED_SLICE = 256  # texts per embedder call: progress and cache checkpoints at this grain
+EMBED_SLICE = 256  # texts per embedder call: progress and checkpoints at this grain
+
+Checkpoint = Callable[[], None]
 
 
 def embed_new(
@@ -132,16 +100,26 @@ def embed_new(
     hashes: list[str],
     reporter: Reporter,
     cache: EmbeddingCache | None = None,
+    *,
+    job_id: int | None = None,
+    checkpoint: Checkpoint | None = None,
 ) -> tuple[np.ndarray, int]:
-    """Vectors for every chunk, reusing stored ones by hash (database, then the file cache);
-    returns (vectors, newly embedded). New vectors reach the cache slice by slice, so an
-    interrupted run loses at most one slice."""
+    """Vectors for every chunk, reusing known ones by hash (published documents, then the
+    checkpoints of earlier runs, then the file cache); returns (vectors, newly embedded).
+
+    New vectors are checkpointed slice by slice (in the database for `job_id`, and in the file
+    cache), so an interrupted run loses at most one slice; `checkpoint` runs between slices and
+    may stop the run.
+    """
     unique = list(dict.fromkeys(hashes))
+    space = embedder.vector_space
     known: dict[str, np.ndarray] = {}
     with db.pool.connection() as conn:
         for start in range(0, len(unique), LOOKUP_BATCH):
             known.update(documents.vectors_for_hashes(conn, unique[start : start + LOOKUP_BATCH]))
-    space = embedder.vector_space
+        missing = split_known(unique, known)
+        for start in range(0, len(missing), LOOKUP_BATCH):
+            known.update(checkpoints.get_many(conn, space, missing[start : start + LOOKUP_BATCH]))
     if cache is not None:
         known.update(cache.get_many(space, split_known(unique, known)))
     todo = split_known(unique, known)
@@ -153,10 +131,15 @@ def embed_new(
         todo.sort(key=lambda h: len(text_of[h]))
         done = 0
         for start in range(0, len(todo), EMBED_SLICE):
+            if checkpoint is not None:
+                checkpoint()
             part = todo[start : start + EMBED_SLICE]
             fresh = embedder.embed_many([text_of[h] for h in part])
             pairs = list(zip(part, fresh, strict=True))
             known.update(pairs)
+            if job_id is not None:
+                with db.pool.connection() as conn:
+                    checkpoints.put_many(conn, space, job_id, pairs)
             if cache is not None:
                 cache.put_many(space, pairs)
             done += len(part)
@@ -168,11 +151,35 @@ def embed_new(
     return vectors, len(todo)
 
 
+def _finished(
+    lease: JobLease,
+    conn: Connection,
+    result: IndexResult,
+    progress: Progress,
+    library_id: int,
+    version_id: int,
+) -> None:
+    """Mark the job succeeded inside the caller's transaction, or raise (rolling it back) when
+    the job was cancelled or another worker holds it now."""
+    ok = jobs.finish(
+        conn,
+        lease.job_id,
+        lease.owner,
+        "succeeded",
+        counters=counters_of(progress),
+        result=asdict(result),
+        library_id=library_id,
+        version_id=version_id,
+    )
+    if not ok:
+        raise lease.refusal()
+
+
 def _unchanged(
     db: Database,
-    job_id: int,
+    lease: JobLease,
     req: IndexRequest,
-    library_id: int,
+    lib: libraries.LibraryRow,
     existing: versions.VersionRow,
     n_files: int,
     source: OpenedSource,
@@ -181,39 +188,41 @@ def _unchanged(
 ) -> IndexResult:
     """Nothing to do but record the run (and flip latest if asked)."""
     n = existing.document_count
-    with db.pool.connection() as conn:
+    lease.checkpoint()
+    progress.files_total, progress.files_done, progress.chunks = n_files, n_files, n
+    progress.embedded, progress.reused = 0, n
+    with db.pool.connection() as conn, conn.transaction():
         if req.name or req.description:
-            conn.execute(
-                "UPDATE libraries SET name = coalesce(%s, name), description = coalesce(%s, description)"
-                " WHERE id = %s",
-                (req.name, req.description, library_id),
+            libraries.upsert_library(
+                conn,
+                org=lib.org,
+                project=lib.project,
+                name=req.name,
+                description=req.description,
+                repository_url=None,
+                rules=None,
             )
         if req.latest:
-            versions.set_latest(conn, library_id, existing.id)
-        conn.execute("UPDATE versions SET indexed_at = now() WHERE id = %s", (existing.id,))
-        jobs.update_counters(
-            conn, job_id, files_total=n_files, files_done=n_files, chunks=n, embedded=0, reused=n
+            versions.set_latest(conn, lib.id, existing.id)
+        indexing.touch_indexed(conn, existing.id)
+        row = versions.get_version(conn, lib.id, existing.version)
+        result = IndexResult(
+            lib.identifier,
+            existing.version,
+            lease.job_id,
+            n_files,
+            n,
+            0,
+            n,
+            True,
+            source.commit,
+            progress.elapsed,
+            bool(row and row.is_latest),
+            **source_problems(source),
         )
-        jobs.finish_job(conn, job_id, "succeeded", library_id=library_id, version_id=existing.id)
-        row = conn.execute(
-            "SELECT is_latest FROM versions WHERE id = %s", (existing.id,)
-        ).fetchone()
-    reporter.update(
-        stage="done", files_total=n_files, files_done=n_files, chunks=n, reused=n, force=True
-    )
-    return IndexResult(
-        parse_library_id(req.library).library_id,
-        existing.version,
-        job_id,
-        n_files,
-        n,
-        0,
-        n,
-        True,
-        source.commit,
-        progress.elapsed,
-        bool(row and row[0]),
-    )
+        _finished(lease, conn, result, progress, lib.id, existing.id)
+    reporter.update(stage="done", force=True)
+    return result
 
 
 def index_version(
@@ -224,126 +233,170 @@ def index_version(
     cache_dir: Path,
     on_progress: ProgressCallback | None = None,
     embedding_cache: EmbeddingCache | None = None,
+    lease: JobLease | None = None,
 ) -> IndexResult:
+    """Index one version and publish it in one transaction.
+
+    `lease` holds a queued job that a worker (or `run_inline`) claimed: the run is that job.
+    Without one, a job row is created here, running at once in this process.
+    """
     ref = parse_library_id(req.library, allow_version=False)
+    if lease is not None:
+        return _run_job(db, embedder, req, cache_dir, on_progress, embedding_cache, lease)
     version = default_version(req)
     with db.pool.connection() as conn:
-        conn.autocommit = True
         check_space(conn, embedder.provider, embedder.model, None)
-        job_id = jobs.create_job(conn, ref.library_id, version, req.source, req.ref)
-
-    progress = Progress()
-
-    def persist(p: Progress) -> None:
-        with db.pool.connection() as c:
-            jobs.update_counters(
-                c,
-                job_id,
-                files_total=p.files_total,
-                files_done=p.files_done,
-                chunks=p.chunks,
-                embedded=p.embedded,
-                reused=p.reused,
-            )
-
-    reporter = Reporter(progress, on_progress, persist)
-    try:
-        source = open_source(req.source, ref=req.ref, cache_dir=cache_dir)
-        rules = SelectionRules.build(
-            source.config,
-            folders=req.folders,
-            exclude_folders=req.exclude_folders,
-            exclude_files=req.exclude_files,
-        )
-        files = read_files(source, rules)
-        n_files = len(files)
-        max_tokens = min(embedder.max_tokens, MAX_CHUNK_TOKENS)
-        files_fp = files_fingerprint(files, max_tokens, embedder.model)
-        with db.pool.connection() as conn:
-            lib = libraries.get_library(conn, ref.library_id)
-            existing = versions.get_version(conn, lib.id, version) if lib else None
-        if (
-            existing is not None
-            and lib is not None
-            and existing.metadata.get("fingerprint") == files_fp
-        ):
-            return _unchanged(
-                db, job_id, req, lib.id, existing, n_files, source, reporter, progress
-            )
-
-        chunks = chunk_files(files, max_tokens, embedder, reporter)
-        hashes = [content_hash(c.embed_text) for c in chunks]
-        fingerprint = [(c.path, c.title, h) for c, h in zip(chunks, hashes, strict=True)]
-        if existing is not None and lib is not None:
-            with db.pool.connection() as conn:
-                if documents.version_hashes(conn, existing.id) == fingerprint:
-                    conn.execute(
-                        "UPDATE versions SET metadata = metadata || jsonb_build_object('fingerprint', %s::text)"
-                        " WHERE id = %s",
-                        (files_fp, existing.id),
-                    )
-                    return _unchanged(
-                        db, job_id, req, lib.id, existing, n_files, source, reporter, progress
-                    )
-
-        vectors, embedded = embed_new(db, embedder, chunks, hashes, reporter, embedding_cache)
-        reporter.update(stage="publishing", force=True)
-        source_info: dict[str, Any] = {
-            "kind": source.kind,
-            "spec": source.location,
-            "ref": req.ref,
-            "folders": req.folders,
-            "exclude_folders": req.exclude_folders,
-            "exclude_files": req.exclude_files,
-        }
-        cfg = source.config
-        named = derive_name(source.root, ref.org, ref.project, cfg)
-        pub = Publication(
-            org=ref.org,
-            project=ref.project,
+        job = jobs.create_running(
+            conn,
+            library=ref.library_id,
             version=version,
-            name=libraries.name_to_publish(lib, req.name, named.name),
-            description=libraries.description_to_publish(lib, req.description, named.description),
-            repository_url=source.web_base.rsplit("/", 2)[0] if source.web_base else None,
-            rules=cfg.rules if (cfg.rules or source.kind != "local") else None,
-            git_commit=source.commit,
-            source=source_info,
-            metadata={
-                "previous_versions": cfg.previous_versions,
-                "files": n_files,
-                "fingerprint": files_fp,
-            },
-            source_type=source.kind,
-            latest=req.latest,
+            source=req.source,
+            ref=req.ref,
+            request=req.as_json(),
+            owner=new_owner("inline"),
+            lease=DEFAULT_LEASE,
         )
+    assert job.lease_owner is not None
+    with JobLease(db, job.id, job.lease_owner, seconds=DEFAULT_LEASE) as own:
+        return _run_job(db, embedder, req, cache_dir, on_progress, embedding_cache, own)
+
+
+def _run_job(
+    db: Database,
+    embedder: Embedder,
+    req: IndexRequest,
+    cache_dir: Path,
+    on_progress: ProgressCallback | None,
+    embedding_cache: EmbeddingCache | None,
+    lease: JobLease,
+) -> IndexResult:
+    progress = Progress()
+    lease.progress = progress
+    reporter = Reporter(progress, on_progress, lambda p: lease.beat())
+    try:
+        return _index(db, embedder, req, cache_dir, embedding_cache, lease, reporter, progress)
+    except BaseException as exc:
+        lease.settle(exc)
+        raise
+
+
+def _index(
+    db: Database,
+    embedder: Embedder,
+    req: IndexRequest,
+    cache_dir: Path,
+    embedding_cache: EmbeddingCache | None,
+    lease: JobLease,
+    reporter: Reporter,
+    progress: Progress,
+) -> IndexResult:
+    ref = parse_library_id(req.library, allow_version=False)
+    with db.pool.connection() as conn:
+        check_space(conn, embedder.provider, embedder.model, None)
+    version = default_version(req)
+    with db.pool.connection() as conn:
+        jobs.set_version(conn, lease.job_id, version)
+    lease.beat()  # the job row says "reading" (a fetch can take a while); no progress line yet
+    source = open_source(req.source, ref=req.ref, cache_dir=cache_dir)
+    rules = SelectionRules.build(
+        source.config,
+        folders=req.folders,
+        exclude_folders=req.exclude_folders,
+        exclude_files=req.exclude_files,
+    )
+    files = read_files(source, rules)
+    n_files = len(files)
+    max_tokens = min(embedder.max_tokens, MAX_CHUNK_TOKENS)
+    files_fp = files_fingerprint(files, max_tokens, embedder.model)
+    with db.pool.connection() as conn:
+        lib = libraries.get_library(conn, ref.library_id)
+        existing = versions.get_version(conn, lib.id, version) if lib else None
+    if (
+        existing is not None
+        and lib is not None
+        and existing.metadata.get("fingerprint") == files_fp
+    ):
+        return _unchanged(db, lease, req, lib, existing, n_files, source, reporter, progress)
+
+    chunks = chunk_files(files, max_tokens, embedder, reporter)
+    hashes = [content_hash(c.embed_text) for c in chunks]
+    fingerprint = [(c.path, c.title, h) for c, h in zip(chunks, hashes, strict=True)]
+    if existing is not None and lib is not None:
         with db.pool.connection() as conn:
-            publish(
+            same = documents.version_hashes(conn, existing.id) == fingerprint
+            if same:
+                indexing.record_fingerprint(conn, existing.id, files_fp)
+        if same:
+            return _unchanged(db, lease, req, lib, existing, n_files, source, reporter, progress)
+
+    lease.checkpoint()
+    vectors, embedded = embed_new(
+        db,
+        embedder,
+        chunks,
+        hashes,
+        reporter,
+        embedding_cache,
+        job_id=lease.job_id,
+        checkpoint=lease.checkpoint,
+    )
+    lease.checkpoint()
+    reporter.update(stage="publishing", force=True)
+    source_info: dict[str, Any] = {
+        "kind": source.kind,
+        "spec": source.location,
+        "ref": req.ref,
+        "folders": req.folders,
+        "exclude_folders": req.exclude_folders,
+        "exclude_files": req.exclude_files,
+    }
+    cfg = source.config
+    named = derive_name(source.root, ref.org, ref.project, cfg)
+    pub = Publication(
+        org=ref.org,
+        project=ref.project,
+        version=version,
+        name=libraries.name_to_publish(lib, req.name, named.name),
+        description=libraries.description_to_publish(lib, req.description, named.description),
+        repository_url=source.web_base.rsplit("/", 2)[0] if source.web_base else None,
+        rules=cfg.rules if (cfg.rules or source.kind != "local") else None,
+        git_commit=source.commit,
+        source=source_info,
+        metadata={
+            "previous_versions": cfg.previous_versions,
+            "files": n_files,
+            "fingerprint": files_fp,
+        },
+        source_type=source.kind,
+        latest=req.latest,
+    )
+    progress.embedded, progress.reused = embedded, len(chunks) - embedded
+    with db.pool.connection() as conn, conn.transaction():
+        library_id, version_id = publish(
+            conn,
+            pub,
+            chunks,
+            hashes,
+            vectors,
+            provider=embedder.provider,
+            model=embedder.model,
+            dimensions=vectors.shape[1],
+        )
+        lib = libraries.get_library(conn, ref.library_id)
+        row = versions.get_version(conn, library_id, version)
+        if lib is not None:
+            libraries.record_name_sources(
                 conn,
-                pub,
-                chunks,
-                hashes,
-                vectors,
-                provider=embedder.provider,
-                model=embedder.model,
-                dimensions=vectors.shape[1],
-                job_id=job_id,
+                lib,
+                explicit_name=req.name,
+                explicit_description=req.description,
+                derived_name=named.name,
+                derived_description=named.description,
             )
-            lib = libraries.get_library(conn, ref.library_id)
-            row = versions.get_version(conn, lib.id, version) if lib else None
-            if lib is not None:
-                libraries.record_name_sources(
-                    conn,
-                    lib,
-                    explicit_name=req.name,
-                    explicit_description=req.description,
-                    derived_name=named.name,
-                    derived_description=named.description,
-                )
-        reporter.update(stage="done", embedded=embedded, force=True)
-        return IndexResult(
+        result = IndexResult(
             ref.library_id,
             version,
-            job_id,
+            lease.job_id,
             n_files,
             len(chunks),
             embedded,
@@ -352,13 +405,9 @@ def index_version(
             source.commit,
             progress.elapsed,
             bool(row and row.is_latest),
+            **source_problems(source),
         )
-    except BaseException as exc:
-        reason = (
-            "interrupted"
-            if isinstance(exc, KeyboardInterrupt)
-            else (str(exc) or type(exc).__name__)
-        )
-        with db.pool.connection() as conn:
-            jobs.finish_job(conn, job_id, "failed", error=reason)
-        raise
+        checkpoints.delete_published(conn, embedder.vector_space, hashes)
+        _finished(lease, conn, result, progress, library_id, version_id)
+    reporter.update(stage="done", force=True)
+    return result

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import psycopg
 
 from codex7.records import Chunk
-from codex7.store import documents, jobs, lexical, libraries, vector_index, versions
+from codex7.store import documents, indexing, lexical, libraries, vector_index, versions
+from codex7.store.database import Connection
 from codex7.store.embedding_space import bind_space
 from codex7.versions import becomes_latest
 
@@ -32,7 +32,7 @@ class Publication:
 
 
 def publish(
-    conn: psycopg.Connection,
+    conn: Connection,
     pub: Publication,
     chunks: Sequence[Chunk],
     hashes: Sequence[str],
@@ -41,11 +41,11 @@ def publish(
     provider: str,
     model: str,
     dimensions: int,
-    job_id: int,
 ) -> tuple[int, int]:
-    """Swap in the version's chunks, flip is_latest, finish the job: all or nothing.
+    """Swap in the version's chunks and flip is_latest, all or nothing: (library_id, version_id).
 
-    Readers keep seeing the previous content until the commit.
+    Readers keep seeing the previous content until the commit. Called inside the caller's
+    transaction, the caller's last word (finishing the job) decides whether it commits.
     """
     with conn.transaction():
         bind_space(conn, provider, model, dimensions)
@@ -71,10 +71,7 @@ def publish(
         count = documents.replace_documents(
             conn, version_id, chunks, hashes, vectors, pub.source_type
         )
-        conn.execute(
-            "UPDATE versions SET document_count = %s, indexed_at = now() WHERE id = %s",
-            (count, version_id),
-        )
+        indexing.set_document_count(conn, version_id, count)
         vector_index.sync_version_index(conn, version_id, count, dimensions)
         lexical.refresh_term_stats(conn, version_id)
         make_latest = pub.latest
@@ -84,5 +81,4 @@ def publish(
             make_latest = becomes_latest(pub.version, [v.version for v in known], current)
         if make_latest:
             versions.set_latest(conn, library_id, version_id)
-        jobs.finish_job(conn, job_id, "succeeded", library_id=library_id, version_id=version_id)
     return library_id, version_id

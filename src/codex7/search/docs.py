@@ -8,7 +8,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
-import psycopg
 
 from codex7.embeddings.base import Embedder
 from codex7.errors import Codex7Error
@@ -25,7 +24,8 @@ from codex7.search.render import (
 from codex7.search.resolve_library import rank_libraries
 from codex7.search.resolve_version import Target, resolve_target
 from codex7.search.retrieve import Weights, retrieve
-from codex7.store.libraries import list_libraries
+from codex7.store.database import Connection
+from codex7.store.libraries import library_stats
 from codex7.tokens import tiktoken_counter
 
 log = logging.getLogger("codex7.search")
@@ -45,43 +45,27 @@ class DocsResult:
 
 
 def search_libraries(
-    conn: psycopg.Connection, name: str, query: str | None = None
+    conn: Connection, name: str, query: str | None = None, limit: int | None = None
 ) -> list[LibraryResult]:
-    rows = conn.execute(
-        """
-        SELECT l.identifier,
-               coalesce(max(v.document_count) FILTER (WHERE v.is_latest), 0),
-               coalesce(array_agg(v.version ORDER BY v.version_normalized DESC)
-                        FILTER (WHERE v.id IS NOT NULL), '{}'),
-               max(v.version) FILTER (WHERE v.is_latest),
-               max(v.indexed_at),
-               coalesce((SELECT sum(d.token_count) FROM documents d
-                         JOIN versions lv ON lv.id = d.version_id
-                         WHERE lv.library_id = l.id AND lv.is_latest), 0)
-        FROM libraries l LEFT JOIN versions v ON v.library_id = l.id
-        GROUP BY l.id
-        """
-    ).fetchall()
-    info = {r[0]: r for r in rows}
-    snippets = {r[0]: int(r[1]) for r in rows}
-    results = []
-    for lib in rank_libraries(list_libraries(conn), name, query, snippets):
-        _, count, tags, latest, updated, tokens = info[lib.identifier]
-        results.append(
-            LibraryResult(
-                title=lib.name,
-                library_id=lib.identifier,
-                description=lib.description,
-                snippets=int(count),
-                trust_score=lib.trust_score,
-                versions=[f"{lib.identifier}/{v}" for v in tags],
-                version_tags=list(tags),
-                latest_version=latest,
-                total_tokens=int(tokens),
-                last_update=updated,
-            )
+    """Libraries matching `name`, best first, ranked with `query`'s words (resolve-library-id)."""
+    stats = library_stats(conn)
+    snippets = {lib.identifier: lib.snippets for lib in stats}
+    ranked = rank_libraries(stats, name, query, snippets)
+    return [
+        LibraryResult(
+            title=lib.name,
+            library_id=lib.identifier,
+            description=lib.description,
+            snippets=lib.snippets,
+            trust_score=lib.trust_score,
+            versions=[f"{lib.identifier}/{v}" for v in lib.versions],
+            version_tags=list(lib.versions),
+            latest_version=lib.latest,
+            total_tokens=lib.tokens,
+            last_update=lib.indexed_at,
         )
-    return results
+        for lib in ranked[:limit]
+    ]
 
 
 def _embed(embedder: Embedder | None, query: str) -> tuple[np.ndarray | None, str | None]:
@@ -132,7 +116,7 @@ def candidate_limit(overfetch: int, budget: int) -> int:
 
 
 def library_docs(
-    conn: psycopg.Connection,
+    conn: Connection,
     get_embedder: Callable[[], Embedder | None],
     library_id: str,
     query: str | None,

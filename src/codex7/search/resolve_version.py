@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import psycopg
-
 from codex7.errors import LibraryNotFound, VersionNotFound
 from codex7.ids import parse_library_id
+from codex7.store.database import Connection
 from codex7.store.libraries import LibraryRow, get_library, list_libraries
 from codex7.store.versions import VersionRow, list_versions
 from codex7.versions import best, closest, newest_first, pick
@@ -40,7 +39,7 @@ def pick_version(requested: str, versions: list[VersionRow]) -> VersionRow | Non
     return by_name[name] if name is not None else None
 
 
-def resolve_target(conn: psycopg.Connection, library_id: str, version: str | None = None) -> Target:
+def resolve_target(conn: Connection, library_id: str, version: str | None = None) -> Target:
     """The library and version to answer from. `version` (Context7's separate argument) overrides
     the ID's version, and when nothing indexed matches it the closest version answers, with a
     note; a version in the ID alone must match, else VersionNotFound lists what is indexed."""
@@ -58,9 +57,28 @@ def resolve_target(conn: psycopg.Connection, library_id: str, version: str | Non
         )
     rows = {v.version: v for v in list_versions(conn, lib.id)}
     names = newest_first(rows)
-    latest = _latest(list(rows.values()))
-    asked = version.strip() if version and version.strip() else None
-    requested = asked or ref.version
+    chosen, note = choose_version(
+        lib.identifier, names, _latest(list(rows.values())), ref.version, version
+    )
+    return Target(lib, rows[chosen], names, note)
+
+
+def choose_version(
+    library_id: str,
+    names: list[str],
+    latest: str | None,
+    in_id: str | None,
+    asked: str | None,
+) -> tuple[str, str | None]:
+    """Which of a library's versions (`names`, newest first) answers, and the note saying so
+    when it is not the one asked for; pure.
+
+    `asked` (Context7's separate argument) overrides `in_id` (the version in the library ID) and,
+    when nothing indexed matches it, the closest version answers. A version in the ID alone must
+    match, else VersionNotFound lists what is indexed. Neither: the latest (else the newest).
+    """
+    asked = asked.strip() if asked and asked.strip() else None
+    requested = asked or in_id
     if requested is None:
         chosen = latest or best(names)
     else:
@@ -70,16 +88,13 @@ def resolve_target(conn: psycopg.Connection, library_id: str, version: str | Non
         chosen = closest(asked, names, latest)
         if chosen is not None:
             which = "latest" if chosen == latest else "closest"
-            note = (
-                f"Note: version {asked} is not indexed; "
-                f"showing {lib.identifier}/{chosen} ({which})."
-            )
+            note = f"Note: version {asked} is not indexed; showing {library_id}/{chosen} ({which})."
     if chosen is None:
         raise VersionNotFound(
-            f'Version "{requested or "latest"}" of {ref.library_id} is not indexed. '
+            f'Version "{requested or "latest"}" of {library_id} is not indexed. '
             f"Available versions: {', '.join(names) or 'none'}.",
-            library_id=ref.library_id,
+            library_id=library_id,
             version=requested or "",
             available=names,
         )
-    return Target(lib, rows[chosen], names, note)
+    return chosen, note

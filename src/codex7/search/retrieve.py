@@ -7,7 +7,6 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
-import psycopg
 
 from codex7.config import Settings
 from codex7.lexical import query_identifiers
@@ -15,6 +14,7 @@ from codex7.search import hybrid, ranking
 from codex7.search.ranking import ChunkEvidence, Section
 from codex7.search.rerank import Reranker, rerank, reranker_from_settings
 from codex7.store import lexical
+from codex7.store.database import Connection
 
 # The rank features' weights when scores are not to be trusted: reciprocal-rank fusion.
 RRF_WEIGHTS = {"vec_rr": 1.5, "bm25_rr": 1.0, "ident_rr": 1.0}
@@ -60,7 +60,7 @@ def _lap(timings: dict[str, float], name: str, since: float) -> float:
 
 
 def gather(
-    conn: psycopg.Connection,
+    conn: Connection,
     version_id: int,
     query: str,
     vector: np.ndarray | None,
@@ -115,7 +115,7 @@ def gather(
 
 
 def retrieve(
-    conn: psycopg.Connection,
+    conn: Connection,
     version_id: int,
     query: str,
     vector: np.ndarray | None,

@@ -1,4 +1,9 @@
-"""The MCP server object: tools, instructions, lifespan (pool, lazy embedder), /healthz."""
+"""The MCP server object (tools, instructions, lifespan) and the one web application around it.
+
+`build_app` is Codex7's own Starlette app: MCP streamable HTTP at /mcp, legacy SSE at /sse and
+/messages/, Context7's REST API and the management API under /api, /healthz; request IDs and the
+access log as middleware. One Host/Origin policy (DNS rebinding) covers every route but /healthz.
+"""
 
 from __future__ import annotations
 
@@ -10,16 +15,27 @@ from typing import Any
 import anyio
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
+from mcp.server.sse import SseServerTransport
 from mcp.server.stdio import stdio_server
+from mcp.server.streamable_http_manager import StreamableHTTPASGIApp
+from mcp.server.transport_security import TransportSecurityMiddleware, TransportSecuritySettings
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.types import Receive, Scope, Send
 
 from codex7 import __version__
-from codex7.api.routes import register_api
+from codex7.api.payloads import error_body
+from codex7.api.routes import api_routes
+from codex7.api.security import transport_security
 from codex7.config import Settings
 from codex7.errors import Codex7Error
+from codex7.server.access import RequestContext
 from codex7.server.tools import agent_message, prepare_arguments, register_tools
-from codex7.services.state import ServerState, StateHolder
+from codex7.services.state import AppState, StateHolder
 
 INSTRUCTIONS = """Codex7 serves this team's indexed documentation (Context7-compatible).
 Use it whenever the user asks about a library, framework, SDK, API, CLI tool or service: API syntax, configuration, version migration, library-specific debugging, setup and CLI usage — even for well-known libraries, and prefer it over web search, since it holds the exact versions the team uses.
@@ -29,7 +45,7 @@ Do not use it for refactoring, writing scripts from scratch, business-logic debu
 log = logging.getLogger("codex7.server")
 
 
-class Codex7Server(MCPServer[ServerState]):
+class Codex7Server(MCPServer[AppState]):
     holder: StateHolder  # the process's database state (build_server sets it)
 
     async def call_tool(self, name: str, arguments: dict[str, Any], context: Any = None) -> Any:
@@ -44,11 +60,13 @@ class Codex7Server(MCPServer[ServerState]):
 
 
 def build_server(settings: Settings) -> Codex7Server:
+    """The MCP server (tools and instructions) for stdio, in-process clients and `build_app`."""
     holder = StateHolder(settings)
 
     @asynccontextmanager
-    async def lifespan(_: MCPServer[ServerState]) -> AsyncIterator[ServerState]:
-        # Entered per session (per SSE client): the state outlives it (StateHolder).
+    async def lifespan(_: MCPServer[AppState]) -> AsyncIterator[AppState]:
+        # Entered per SSE session and once by the streamable HTTP session manager: the state
+        # outlives them all (StateHolder).
         state = await anyio.to_thread.run_sync(holder.enter_session)
         try:
             yield state
@@ -65,9 +83,30 @@ def build_server(settings: Settings) -> Codex7Server:
     )
     server.holder = holder
     register_tools(server)
-    register_api(server, holder)
+    return server
 
-    @server.custom_route("/healthz", methods=["GET"])
+
+def build_app(
+    server: Codex7Server,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    security: TransportSecuritySettings | None = None,
+    extra_routes: list[BaseRoute] | None = None,
+) -> Starlette:
+    """The web application `codex7 serve --transport http|sse` runs on HOST:PORT.
+
+    `security` defaults to the Host/Origin policy for HOST:PORT (`api.security`); `extra_routes`
+    (a web UI, say) are matched after Codex7's own.
+    """
+    policy = security or transport_security(host, port)
+    holder = server.holder
+    # The SDK's own factory creates the session manager we mount at /mcp; its Starlette app is
+    # not used (its routes and lifespan are replaced by ours).
+    server.streamable_http_app(stateless_http=True, json_response=True, transport_security=policy)
+    manager = server.session_manager
+    sse = SseServerTransport("/messages/", security_settings=policy)
+
     async def healthz(_: Request) -> JSONResponse:
         problem = await anyio.to_thread.run_sync(database_problem, holder)
         if problem:
@@ -75,7 +114,65 @@ def build_server(settings: Settings) -> Codex7Server:
             return JSONResponse(body, status_code=503)
         return JSONResponse({"status": "ok", "database": "ok", "version": __version__})
 
-    return server
+    @asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        async with manager.run():  # the streamable HTTP sessions' task group, our MCP lifespan
+            yield
+
+    routes: list[BaseRoute] = [
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/mcp", StreamableHTTPASGIApp(manager)),
+        Route("/sse", SseSession(server, sse, policy), methods=["GET"]),
+        Mount("/messages/", app=sse.handle_post_message),
+        *api_routes(holder, policy),
+        *(extra_routes or []),
+    ]
+    return Starlette(
+        routes=routes,
+        middleware=[Middleware(RequestContext)],
+        exception_handlers={HTTPException: http_error},
+        lifespan=lifespan,
+    )
+
+
+class SseSession:
+    """GET /sse: one legacy SSE session, as the SDK's `sse_app` runs it.
+
+    A plain ASGI endpoint: when the stream ends nothing else is sent (a Starlette endpoint
+    would start a second response, which uvicorn reports with a traceback).
+    """
+
+    def __init__(
+        self, server: Codex7Server, sse: SseServerTransport, policy: TransportSecuritySettings
+    ):
+        self.server, self.sse = server, sse
+        self.security = TransportSecurityMiddleware(policy)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        refused = await self.security.validate_request(Request(scope, receive), is_post=False)
+        if refused is not None:  # answered here: connect_sse would answer, then raise
+            await refused(scope, receive, send)
+            return
+        lowlevel = self.server._lowlevel_server
+        async with self.sse.connect_sse(scope, receive, send) as (read, write):
+            await lowlevel.run(read, write, lowlevel.create_initialization_options())
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    """404/405 from routing: Codex7's JSON error body under /api, plain text elsewhere."""
+    assert isinstance(exc, HTTPException)
+    headers = dict(exc.headers or {})
+    if "Allow" in headers:  # Starlette lists a route's methods in set order
+        headers["Allow"] = ", ".join(sorted(headers["Allow"].split(", ")))
+    if not request.url.path.startswith("/api"):
+        return PlainTextResponse(exc.detail, status_code=exc.status_code, headers=headers)
+    path = request.url.path  # error_body writes control characters as escapes
+    if exc.status_code == 405:
+        code = "method_not_allowed"
+        message = f"{request.method} is not allowed on {path}; use {headers.get('Allow')}."
+    else:
+        code, message = "not_found", f"No endpoint at {path}."
+    return JSONResponse(error_body(code, message), status_code=exc.status_code, headers=headers)
 
 
 def database_problem(holder: StateHolder) -> str | None:

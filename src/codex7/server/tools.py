@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, TypeVar, cast
 
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
@@ -12,9 +12,9 @@ from pydantic import Field, ValidationError
 
 from codex7.api.inputs import TOKENS_RULE, InputProblem, check_text, one_line, parse_tokens
 from codex7.errors import Codex7Error
-from codex7.search.docs import search_libraries
-from codex7.search.render import render_libraries
-from codex7.services.state import ServerState
+from codex7.search.render import render_libraries  # pure formatting of services' results
+from codex7.services.docs import query_docs, search_libraries
+from codex7.services.state import AppState
 
 F = TypeVar("F", bound=Callable[..., Any])
 LIBRARY_ID_HINT = (
@@ -107,8 +107,8 @@ def agent_message(tool: str, exc: ToolError) -> str:
     return one_line(str(exc).removeprefix(f"Error executing tool {tool}: "))
 
 
-def _state(ctx: Context) -> ServerState:
-    return ctx.request_context.lifespan_context  # type: ignore[no-any-return]
+def _state(ctx: Context) -> AppState:
+    return cast(AppState, ctx.request_context.lifespan_context)
 
 
 def _docs(
@@ -118,7 +118,7 @@ def _docs(
     if not library_id.strip():
         raise ToolError(f"libraryId is required: {LIBRARY_ID_HINT}")
     try:
-        result = state.docs(library_id, query, tokens, version=(version or "").strip() or None)
+        result = query_docs(state, library_id, query, tokens, (version or "").strip() or None)
     except Codex7Error as exc:
         raise ToolError(str(exc)) from None
     return result.text
@@ -234,10 +234,8 @@ def register_tools(server: Any) -> None:
     def resolve_library_id(libraryName: LibraryName, ctx: Context, query: ResolveQuery = "") -> str:
         if not libraryName.strip():
             raise ToolError(f"libraryName is required: {HINTS['libraryName']}")
-        state = _state(ctx)
         try:
-            with state.db.pool.connection() as conn:
-                return render_libraries(search_libraries(conn, libraryName, query or None))
+            return render_libraries(search_libraries(_state(ctx), query, libraryName))
         except Codex7Error as exc:  # e.g. the database is unreachable: say so in one line
             raise ToolError(str(exc)) from None
 

@@ -1,4 +1,8 @@
-"""What a running server holds: settings, the database pool, and the lazily loaded embedder."""
+"""What the application holds: settings, the database pool, and the lazily loaded embedder.
+
+Every interface (MCP tools, REST API, CLI, eval, the worker) works on one AppState: a server
+keeps it in a StateHolder for the life of the process, a CLI command opens one with open_state.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +11,11 @@ import logging
 import threading
 from dataclasses import dataclass, field
 
-import psycopg
-
 from codex7.config import Settings
 from codex7.embeddings.base import Embedder
-from codex7.search.docs import DocsResult, library_docs
+from codex7.errors import Codex7Error, ConfigError
 from codex7.search.retrieve import Weights
-from codex7.store.database import Database, open_database
+from codex7.store.database import Connection, Database, open_database, ping
 from codex7.store.embedding_space import check_space
 
 log = logging.getLogger("codex7.server")
@@ -29,7 +31,7 @@ def _dimensions(embedder: Embedder) -> int | None:
 
 
 @dataclass
-class ServerState:
+class AppState:
     settings: Settings
     db: Database
     _embedder: Embedder | None = None
@@ -39,27 +41,7 @@ class ServerState:
     def weights(self) -> Weights:
         return Weights.from_settings(self.settings)
 
-    def docs(
-        self,
-        library_id: str,
-        query: str | None,
-        tokens: int | None,
-        version: str | None = None,
-    ) -> DocsResult:
-        """Documentation for one query, as every interface (MCP, REST, eval) serves it."""
-        with self.db.pool.connection() as conn:
-            return library_docs(
-                conn,
-                lambda: self.query_embedder(conn),
-                library_id,
-                query,
-                tokens,
-                self.weights,
-                self.settings.default_tokens,
-                version=version,
-            )
-
-    def query_embedder(self, conn: psycopg.Connection) -> Embedder | None:
+    def query_embedder(self, conn: Connection) -> Embedder | None:
         """The embedder, once its model is known to be the database's (else ModelMismatch)."""
         embedder = self.embedder()
         if embedder is not None:
@@ -77,16 +59,20 @@ class ServerState:
     def ping(self) -> None:
         """`SELECT 1` within HEALTH_TIMEOUT, else DatabaseError saying why."""
         with self.db.pool.connection(timeout=HEALTH_TIMEOUT) as conn:
-            conn.execute("SELECT 1")
+            ping(conn)
 
     def embedder(self) -> Embedder | None:
-        """The query embedder, created on first use; None if it cannot be created."""
+        """The query embedder, created on first use; None if it cannot be created (the query
+        falls back to keyword search). An unknown provider is a ConfigError naming the known ones.
+        """
         with self._lock:
             if self._embedder is None:
                 from codex7.embeddings import get_embedder
 
                 try:
                     self._embedder = get_embedder(self.settings)
+                except ConfigError:
+                    raise
                 except Exception as exc:
                     log.warning("embedding model unavailable: %s", exc)
                     return None
@@ -96,7 +82,11 @@ class ServerState:
         """Load the model in the background so the first query doesn't pay for it."""
 
         def run() -> None:
-            emb = self.embedder()
+            try:
+                emb = self.embedder()
+            except Codex7Error as exc:
+                log.warning("embedding model unavailable: %s", exc)
+                return
             if emb is not None:
                 try:
                     emb.embed_query("warm up")
@@ -105,9 +95,19 @@ class ServerState:
 
         threading.Thread(target=run, name="codex7-warm-up", daemon=True).start()
 
+    def close(self) -> None:
+        """Close the pool (and let go of the embedded server)."""
+        self.db.close()
+
+
+def open_state(settings: Settings, *, migrate: bool | None = None) -> AppState:
+    """The state for one CLI command: the database opened (migrated unless told not to), the
+    model loaded on first use. The caller closes it (`state.close()`)."""
+    return AppState(settings=settings, db=open_database(settings, migrate=migrate))
+
 
 class StateHolder:
-    """The process's one ServerState, for MCP sessions and REST routes alike.
+    """The process's one AppState, for MCP sessions and REST routes alike.
 
     `codex7 serve` holds it for the life of the process (`hold`, then `close` at exit): an SSE
     client that disconnects ends its session, never the pool other sessions use. An in-process
@@ -116,17 +116,17 @@ class StateHolder:
 
     def __init__(self, settings: Settings):
         self.settings = settings
-        self._state: ServerState | None = None
+        self._state: AppState | None = None
         self._lock = threading.RLock()
         self._sessions = 0
         self._held = False
         self._at_exit = False
 
-    def get(self) -> ServerState:
+    def get(self) -> AppState:
         with self._lock:
             if self._state is None:
                 db = open_database(self.settings, statement_timeout=self.settings.statement_timeout)
-                self._state = ServerState(settings=self.settings, db=db)
+                self._state = AppState(settings=self.settings, db=db)
                 if not self._at_exit:
                     atexit.register(self.close)  # whatever else happens, the pool closes at exit
                     self._at_exit = True
@@ -134,13 +134,13 @@ class StateHolder:
                     self._state.warm_up()
             return self._state
 
-    def hold(self) -> ServerState:
+    def hold(self) -> AppState:
         """Open the state for the life of the process; sessions no longer close it."""
         with self._lock:
             self._held = True
             return self.get()
 
-    def enter_session(self) -> ServerState:
+    def enter_session(self) -> AppState:
         with self._lock:
             state = self.get()
             self._sessions += 1

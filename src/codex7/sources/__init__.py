@@ -1,4 +1,8 @@
-"""Where documentation comes from: a local folder or a git repository at a ref."""
+"""Where documentation comes from: a local folder or a git repository at a ref.
+
+Files are read as their docs build would show them: include directives resolved (see
+`includes`), PDFs, notebooks and HTML converted to Markdown (see `formats`).
+"""
 
 from __future__ import annotations
 
@@ -8,9 +12,20 @@ from pathlib import Path
 
 from codex7.errors import SourceError
 from codex7.records import SourceFile
+from codex7.sources.directives import MARKDOWN_SUFFIXES
+from codex7.sources.formats import UnreadableFile, read_document
+from codex7.sources.includes import Unresolved, resolve_includes
 from codex7.sources.select import Context7Config, SelectionRules, read_context7_json, select_files
 
 _REMOTE = re.compile(r"^(https?://|ssh://|git@|file://|github:|gitlab:)")
+
+
+@dataclass(frozen=True)
+class SkippedFile:
+    """A selected file that could not be read, and why (an encrypted PDF, a broken notebook)."""
+
+    path: str
+    reason: str
 
 
 @dataclass
@@ -22,6 +37,9 @@ class OpenedSource:
     commit: str | None = None
     web_base: str | None = None  # https://github.com/o/r/blob/<sha> for known forges
     config: Context7Config = field(default_factory=Context7Config)
+    # What the last files() call could not read, and the directives it left as written.
+    skipped: list[SkippedFile] = field(default_factory=list)
+    unresolved: list[Unresolved] = field(default_factory=list)
 
     @property
     def location(self) -> str:
@@ -29,13 +47,24 @@ class OpenedSource:
         return str(self.root) if self.kind == "local" else absolute_spec(self.spec)
 
     def files(self, rules: SelectionRules) -> list[SourceFile]:
+        """The selected documentation files as Markdown (or reStructuredText) text."""
         out: list[SourceFile] = []
+        self.skipped, self.unresolved = [], []
+        root = self.root.resolve()
         for rel in select_files(self.root, rules):
-            try:
-                text = (self.root / rel).read_text(encoding="utf-8")
-            except UnicodeDecodeError:
-                text = (self.root / rel).read_text(encoding="utf-8", errors="replace")
             url = f"{self.web_base}/{rel}" if self.web_base else None
+            if not (self.root / rel).resolve().is_relative_to(root):
+                # A cloned repository must not get /etc/passwd indexed through a symlink.
+                self.skipped.append(SkippedFile(rel, "a symbolic link to outside the source"))
+                continue
+            try:
+                text = read_document(self.root / rel, url)
+            except UnreadableFile as exc:
+                self.skipped.append(SkippedFile(rel, str(exc)))
+                continue
+            if Path(rel).suffix.lower() in MARKDOWN_SUFFIXES:
+                text, unresolved = resolve_includes(self.root, rel, text)
+                self.unresolved += unresolved
             out.append(SourceFile(path=rel, text=text, url=url))
         return out
 

@@ -10,7 +10,31 @@ from typing import Any
 
 from codex7.errors import SourceError
 
-DOC_SUFFIXES = (".md", ".mdx", ".markdown", ".txt", ".rst")
+DOC_SUFFIXES = (".md", ".mdx", ".markdown", ".txt", ".rst", ".pdf", ".ipynb", ".html", ".htm")
+HTML_SUFFIXES = (".html", ".htm")
+# HTML under these folders is a theme or site template (Jinja, Liquid, Hugo) or a built site whose
+# sources sit beside it, not a page.
+HTML_SKIPPED_DIRS = {
+    "templates",
+    "_templates",
+    "template",
+    "layouts",
+    "_layouts",
+    "_includes",
+    "includes",
+    "partials",
+    "_partials",
+    "overrides",
+    "theme",
+    "themes",
+    "static",
+    "_static",
+    "assets",
+    "site",
+    "_site",
+    "public",
+    "htmlcov",
+}
 
 # Never documentation, whatever the config says.
 ALWAYS_SKIPPED_DIRS = {
@@ -188,6 +212,10 @@ def is_selected(rel: str, rules: SelectionRules) -> bool:
     if any(part in ALWAYS_SKIPPED_DIRS or part.startswith(".") for part in dirs):
         return False
     if any(part.lower() in NON_ENGLISH_LOCALES for part in dirs):
+        return False
+    if p.suffix.lower() in HTML_SUFFIXES and any(
+        part.lower() in HTML_SKIPPED_DIRS for part in dirs
+    ):
         return False
     if any(_matches(p.name, pat) for pat in rules.exclude_files):
         return False

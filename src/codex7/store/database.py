@@ -17,6 +17,14 @@ from codex7.errors import DatabaseError
 
 PROBE_TIMEOUT = 2  # seconds to find out why the database could not be reached
 
+# What layers above the store name in type hints, so that only store/ imports psycopg.
+Connection = psycopg.Connection
+
+
+def ping(conn: Connection) -> None:
+    """One round trip: raises if the connection cannot answer."""
+    conn.execute("SELECT 1")
+
 
 def one_line(exc: BaseException) -> str:
     """A driver error as one line, without the trailing full stop."""
@@ -106,7 +114,8 @@ def _configurer(statement_timeout: float | None) -> Any:
     def configure(conn: psycopg.Connection) -> None:
         register_vector(conn)
         if statement_timeout:
-            conn.execute(f"SET statement_timeout = {max(1, round(statement_timeout * 1000))}")
+            milliseconds = str(max(1, round(statement_timeout * 1000)))
+            conn.execute("SELECT set_config('statement_timeout', %s, false)", (milliseconds,))
             conn.commit()  # the pool wants connections idle after configuring them
 
     return configure

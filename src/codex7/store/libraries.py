@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import psycopg
@@ -27,19 +28,21 @@ class LibraryRow:
     metadata: dict[str, Any]
 
 
-_COLUMNS = "id, identifier, org, project, name, description, repository_url, homepage_url, trust_score, rules, metadata"
+_SELECT = """
+SELECT id, identifier, org, project, name, description, repository_url, homepage_url,
+       trust_score, rules, metadata
+FROM libraries
+"""
 
 
 def get_library(conn: psycopg.Connection, identifier: str) -> LibraryRow | None:
     with conn.cursor(row_factory=class_row(LibraryRow)) as cur:
-        return cur.execute(
-            f"SELECT {_COLUMNS} FROM libraries WHERE identifier = %s", (identifier,)
-        ).fetchone()
+        return cur.execute(_SELECT + "WHERE identifier = %s", (identifier,)).fetchone()
 
 
 def list_libraries(conn: psycopg.Connection) -> list[LibraryRow]:
     with conn.cursor(row_factory=class_row(LibraryRow)) as cur:
-        return cur.execute(f"SELECT {_COLUMNS} FROM libraries ORDER BY identifier").fetchall()
+        return cur.execute(_SELECT + "ORDER BY identifier").fetchall()
 
 
 def upsert_library(
@@ -151,3 +154,59 @@ def delete_library(conn: psycopg.Connection, identifier: str) -> bool:
     drop_library_indexes(conn, row[0])
     conn.execute("DELETE FROM libraries WHERE id = %s", (row[0],))
     return True
+
+
+@dataclass
+class LibraryStats:
+    """A library with what its versions hold: what listings and resolve-library-id show."""
+
+    identifier: str
+    org: str
+    project: str
+    name: str
+    description: str
+    trust_score: int
+    latest: str | None
+    versions: list[str]  # newest first
+    snippets: int  # chunks of the latest version
+    chunks: int  # chunks of all versions
+    tokens: int  # tokens of the latest version
+    indexed_at: datetime | None  # the most recent indexing of any version
+
+
+_STATS_SQL = """
+SELECT l.identifier, l.org, l.project, l.name, l.description, l.trust_score,
+       max(v.version) FILTER (WHERE v.is_latest) AS latest,
+       coalesce(array_agg(v.version ORDER BY v.version_normalized DESC)
+                FILTER (WHERE v.id IS NOT NULL), '{}') AS versions,
+       coalesce(max(v.document_count) FILTER (WHERE v.is_latest), 0) AS snippets,
+       coalesce(sum(v.document_count), 0) AS chunks,
+       coalesce((SELECT sum(d.token_count) FROM documents d
+                 JOIN versions lv ON lv.id = d.version_id
+                 WHERE lv.library_id = l.id AND lv.is_latest), 0) AS tokens,
+       max(v.indexed_at) AS indexed_at
+FROM libraries l LEFT JOIN versions v ON v.library_id = l.id
+WHERE %(identifier)s::text IS NULL OR l.identifier = %(identifier)s
+GROUP BY l.id
+ORDER BY l.identifier
+"""
+
+
+def library_stats(conn: psycopg.Connection, identifier: str | None = None) -> list[LibraryStats]:
+    """Every library (or the one named) with its versions' counts, by identifier."""
+    with conn.cursor(row_factory=class_row(LibraryStats)) as cur:
+        return cur.execute(_STATS_SQL, {"identifier": identifier}).fetchall()
+
+
+def rename_library(conn: psycopg.Connection, identifier: str, name: str) -> bool:
+    """Give a library the name the user chose; indexing keeps it from then on (name_source)."""
+    row = conn.execute(
+        """
+        UPDATE libraries
+        SET name = %s, metadata = metadata || '{"name_source": "user"}', updated_at = now()
+        WHERE identifier = %s
+        RETURNING id
+        """,
+        (name, identifier),
+    ).fetchone()
+    return row is not None

@@ -30,16 +30,17 @@ class VersionRow:
     indexed_at: datetime | None
 
 
-_COLUMNS = (
-    "id, library_id, version, git_commit, is_latest, document_count, source, metadata, indexed_at"
-)
+_SELECT = """
+SELECT id, library_id, version, git_commit, is_latest, document_count, source, metadata, indexed_at
+FROM versions
+"""
 
 
 def list_versions(conn: psycopg.Connection, library_id: int) -> list[VersionRow]:
     """Newest first."""
     with conn.cursor(row_factory=class_row(VersionRow)) as cur:
         return cur.execute(
-            f"SELECT {_COLUMNS} FROM versions WHERE library_id = %s ORDER BY version_normalized DESC",
+            _SELECT + "WHERE library_id = %s ORDER BY version_normalized DESC",
             (library_id,),
         ).fetchall()
 
@@ -47,7 +48,7 @@ def list_versions(conn: psycopg.Connection, library_id: int) -> list[VersionRow]
 def get_version(conn: psycopg.Connection, library_id: int, version: str) -> VersionRow | None:
     with conn.cursor(row_factory=class_row(VersionRow)) as cur:
         return cur.execute(
-            f"SELECT {_COLUMNS} FROM versions WHERE library_id = %s AND version = %s",
+            _SELECT + "WHERE library_id = %s AND version = %s",
             (library_id, version),
         ).fetchone()
 
@@ -118,3 +119,53 @@ def delete_version(conn: psycopg.Connection, version_id: int) -> None:
 
     drop_version_index(conn, version_id)
     conn.execute("DELETE FROM versions WHERE id = %s", (version_id,))
+
+
+@dataclass
+class RecordedVersion:
+    """A version with its library's identifier and the source it was indexed from."""
+
+    version_id: int
+    library: str  # /org/project
+    version: str
+    source: dict[str, Any]
+    indexed_at: datetime | None
+
+    @property
+    def label(self) -> str:
+        return f"{self.library}/{self.version}"
+
+
+_RECORDED_SQL = """
+SELECT v.id AS version_id, l.identifier AS library, v.version, v.source, v.indexed_at
+FROM versions v JOIN libraries l ON l.id = v.library_id
+WHERE %(library)s::bigint IS NULL OR l.id = %(library)s
+ORDER BY l.identifier, v.version_normalized
+"""
+
+
+def recorded_versions(
+    conn: psycopg.Connection, library_id: int | None = None
+) -> list[RecordedVersion]:
+    """Every version (of one library, or all), oldest first within a library."""
+    with conn.cursor(row_factory=class_row(RecordedVersion)) as cur:
+        return cur.execute(_RECORDED_SQL, {"library": library_id}).fetchall()
+
+
+def record_rebuilt(
+    conn: psycopg.Connection,
+    version_id: int,
+    document_count: int,
+    git_commit: str | None,
+    metadata: dict[str, Any],
+) -> None:
+    """After a version's chunks were replaced in place (re-embedding): its count, commit, date."""
+    conn.execute(
+        """
+        UPDATE versions
+        SET document_count = %s, indexed_at = now(), git_commit = coalesce(%s, git_commit),
+            metadata = metadata || %s
+        WHERE id = %s
+        """,
+        (document_count, git_commit, Jsonb(metadata), version_id),
+    )

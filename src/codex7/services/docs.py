@@ -1,0 +1,53 @@
+"""What every interface answers: documentation for a query, and libraries for a name."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from codex7.search.docs import DocsResult, library_docs
+from codex7.search.docs import search_libraries as rank_libraries
+from codex7.search.render import LibraryResult
+
+if TYPE_CHECKING:
+    from codex7.services.state import AppState
+
+__all__ = ["DocsResult", "LibraryResult", "query_docs", "search_libraries"]
+
+LIBRARY_LIMIT = 20  # libraries one search returns at most
+
+
+def query_docs(
+    state: AppState,
+    library_id: str,
+    query: str | None,
+    tokens: int | None,
+    version: str | None = None,
+) -> DocsResult:
+    """Documentation from one library version for `query` (the overview when None), filled to
+    `tokens` (the configured default when None). `version`, a name or a range, overrides the
+    one in `library_id`; a version that is not indexed is answered by the closest, with a note.
+
+    Raises LibraryNotFound, VersionNotFound, InvalidVersion, ModelMismatch, DatabaseError.
+    """
+    with state.db.pool.connection() as conn:
+        return library_docs(
+            conn,
+            lambda: state.query_embedder(conn),
+            library_id,
+            query,
+            tokens,
+            state.weights,
+            state.settings.default_tokens,
+            version=version,
+        )
+
+
+def search_libraries(
+    state: AppState, query: str, library_name: str | None = None, limit: int = LIBRARY_LIMIT
+) -> list[LibraryResult]:
+    """Libraries matching `library_name`, best first, with `query`'s words breaking ties on the
+    description (resolve-library-id, /api/v2/libs/search). Without `library_name`, `query` is
+    the name (/api/v1/search)."""
+    name, words = (library_name, query or None) if library_name else (query, None)
+    with state.db.pool.connection() as conn:
+        return rank_libraries(conn, name, words, limit)

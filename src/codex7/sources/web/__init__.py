@@ -1,0 +1,27 @@
+"""Documentation websites as a source: crawl a site, get its pages as Markdown SourceFiles.
+
+from codex7.sources.web import WebOptions, open_website
+site = open_website("https://docs.example.com/", WebOptions.from_settings(settings))
+site.files, site.name, site.pages  # SourceFiles, the site's name, state for a refresh
+"""
+
+from codex7.sources.web.crawl import Progress, open_website
+from codex7.sources.web.guard import FetchAllow, URLRefused, check_url
+from codex7.sources.web.options import USER_AGENT, WebOptions
+from codex7.sources.web.result import CrawlStats, PageState, Skipped, WebSource
+from codex7.sources.web.spec import website_url
+
+__all__ = [
+    "USER_AGENT",
+    "CrawlStats",
+    "FetchAllow",
+    "PageState",
+    "Progress",
+    "Skipped",
+    "URLRefused",
+    "WebOptions",
+    "WebSource",
+    "check_url",
+    "open_website",
+    "website_url",
+]

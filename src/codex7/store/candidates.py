@@ -1,0 +1,203 @@
+"""Query-time reads of the documents table: the candidate chunks of one version (nearest vectors,
+identifier matches), the chunks of their sections, the overview and neighbours."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import numpy as np
+import psycopg
+from psycopg.rows import class_row
+
+from codex7.lexical import normalize as normalize_identifier
+
+
+@dataclass
+class Doc:
+    """One chunk as the query flow sees it."""
+
+    id: int
+    chunk_index: int
+    source_path: str
+    source_url: str | None
+    title: str
+    hierarchy: list[str]
+    content: str
+    content_hash: str
+    has_code: bool
+    code_language: str | None
+    token_count: int
+
+
+_VECTOR_SQL = """
+SELECT id, 1 - (embedding <=> %(vector)s) AS cosine FROM documents
+WHERE version_id = %(version)s
+ORDER BY embedding <=> %(vector)s
+LIMIT %(limit)s
+"""
+
+# pgvector's costs make sorting a version's rows by distance look cheaper than its HNSW index,
+# though each row means de-TOASTing a vector (8x slower at 1536 dims, bench_search.py). So
+# the plan is pinned: the version's partial HNSW index when it has one (codex7.store.vector_index),
+# else its rows through the (version_id, chunk_index) btree and a top-N sort.
+# An HNSW scan returns at most ef_search rows: it is raised to the number asked for.
+_PIN_PLAN = """
+SELECT current_setting('enable_seqscan'), current_setting('enable_bitmapscan'),
+       current_setting('enable_sort'), coalesce(current_setting('hnsw.ef_search', true), '40'),
+       set_config('enable_seqscan', 'off', false), set_config('enable_bitmapscan', 'off', false),
+       set_config('enable_sort', 'off', false), set_config('hnsw.ef_search', %s, false)
+"""
+_RESTORE_PLAN = """
+SELECT set_config('enable_seqscan', %s, false), set_config('enable_bitmapscan', %s, false),
+       set_config('enable_sort', %s, false), set_config('hnsw.ef_search', %s, false)
+"""
+MAX_EF_SEARCH = 1000  # pgvector's upper bound
+
+
+@contextmanager
+def pinned_plan(conn: psycopg.Connection, limit: int = 40) -> Iterator[None]:
+    """Within the block, nearest-neighbour queries use a version's HNSW index if it has one,
+    searching wide enough to return `limit` rows."""
+    ef = str(min(max(limit, 40), MAX_EF_SEARCH))
+    row = conn.execute(_PIN_PLAN, (ef,)).fetchone()
+    assert row is not None
+    try:
+        yield
+    finally:
+        # After an error the transaction is aborted and rolling it back reverts the settings.
+        if conn.info.transaction_status != psycopg.pq.TransactionStatus.INERROR:
+            conn.execute(_RESTORE_PLAN, row[:4])
+
+
+def nearest_scored(
+    conn: psycopg.Connection, version_id: int, vector: np.ndarray, limit: int
+) -> list[tuple[int, float]]:
+    """(id, cosine) of the version's chunks closest to `vector`, nearest first."""
+    with pinned_plan(conn, limit):
+        rows = conn.execute(
+            _VECTOR_SQL, {"version": version_id, "vector": vector, "limit": limit}, prepare=False
+        ).fetchall()
+    return [(int(r[0]), float(r[1])) for r in rows]
+
+
+def nearest(conn: psycopg.Connection, version_id: int, vector: np.ndarray, limit: int) -> list[int]:
+    """IDs of the version's chunks closest to `vector` (cosine), nearest first."""
+    return [i for i, _ in nearest_scored(conn, version_id, vector, limit)]
+
+
+# A section whose own heading names the identifier defines it; then any heading; then the body.
+# The full-text index finds the chunks holding the identifier (whole, or as English words);
+# LIKE then keeps those that spell it exactly. A LIKE over a big version's rows cost ~50 ms.
+_IDENTIFIER_SQL = """
+SELECT id FROM documents
+WHERE version_id = %(version)s
+  AND search_vector @@ (to_tsquery('simple', %(lexeme)s) || plainto_tsquery('english', %(raw)s))
+  AND (title LIKE %(pattern)s OR content LIKE %(pattern)s)
+ORDER BY (hierarchy[cardinality(hierarchy)] LIKE %(pattern)s) DESC,
+         (title LIKE %(pattern)s) DESC,
+         chunk_index
+LIMIT %(limit)s
+"""
+
+
+def like_pattern(text: str) -> str:
+    """A LIKE pattern matching `text` anywhere, its wildcards escaped."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def identifier_matches(
+    conn: psycopg.Connection, version_id: int, identifier: str, limit: int
+) -> list[int]:
+    """Chunks naming `identifier`: those whose own heading names it first, then any heading."""
+    lexeme = normalize_identifier(identifier) or "_"
+    params = {
+        "version": version_id,
+        "limit": limit,
+        "pattern": like_pattern(identifier),
+        "lexeme": lexeme,
+        "raw": identifier,
+    }
+    return [r[0] for r in conn.execute(_IDENTIFIER_SQL, params)]
+
+
+# LATERAL: each hit's window is an index range scan on (version_id, chunk_index); as a plain
+# join the planner hashed the whole version instead (a seq scan, ~25 ms on CPython). OFFSET 0
+# keeps it from flattening the subquery back into that join.
+_SECTIONS_SQL = """
+SELECT id, chunk_index, coalesce(source_path, '') AS source_path, source_url, title, hierarchy,
+       content, content_hash, has_code, code_language, token_count,
+       1 - (embedding <=> %(vector)s) AS cosine
+FROM documents
+WHERE id IN (
+    SELECT d.id
+    FROM documents c
+    CROSS JOIN LATERAL (
+        SELECT id FROM documents d
+        WHERE d.version_id = c.version_id
+          AND d.chunk_index BETWEEN c.chunk_index - %(window)s AND c.chunk_index + %(window)s
+          AND d.source_path IS NOT DISTINCT FROM c.source_path AND d.title = c.title
+        OFFSET 0
+    ) d
+    WHERE c.id = ANY(%(ids)s) AND c.version_id = %(version)s
+)
+"""
+# The same without a query vector (keyword-only search): no cosine.
+_SECTIONS_NO_VECTOR_SQL = _SECTIONS_SQL.replace("1 - (embedding <=> %(vector)s)", "NULL::float8")
+
+
+def section_chunks(
+    conn: psycopg.Connection,
+    version_id: int,
+    ids: list[int],
+    vector: np.ndarray | None,
+    window: int = 6,
+) -> list[tuple[Doc, float | None]]:
+    """The chunks of the sections holding `ids` (up to `window` either side of each hit),
+    with their cosine to `vector` when there is one."""
+    if not ids:
+        return []
+    params = {"version": version_id, "ids": ids, "window": window, "vector": vector}
+    sql = _SECTIONS_SQL if vector is not None else _SECTIONS_NO_VECTOR_SQL
+    rows = conn.execute(sql, params, prepare=False).fetchall()
+    return [(Doc(*r[:-1]), None if r[-1] is None else float(r[-1])) for r in rows]
+
+
+_OVERVIEW_SQL = """
+SELECT id, chunk_index, coalesce(source_path, '') AS source_path, source_url, title, hierarchy,
+       content, content_hash, has_code, code_language, token_count
+FROM documents
+WHERE version_id = %(version)s
+ORDER BY (lower(regexp_replace(coalesce(source_path, ''), '^.*/|\\.[a-z]+$', '', 'g'))
+             IN ('readme', 'index', 'introduction', 'intro', 'overview', 'getting-started', 'quickstart')) DESC,
+         array_length(string_to_array(coalesce(source_path, ''), '/'), 1),
+         chunk_index
+LIMIT %(limit)s
+"""
+
+
+def overview(conn: psycopg.Connection, version_id: int, limit: int = 80) -> list[Doc]:
+    """No topic: the version's introductory sections, in document order."""
+    with conn.cursor(row_factory=class_row(Doc)) as cur:
+        return cur.execute(_OVERVIEW_SQL, {"version": version_id, "limit": limit}).fetchall()
+
+
+_NEIGHBOURS_SQL = """
+SELECT id, chunk_index, coalesce(source_path, '') AS source_path, source_url, title, hierarchy,
+       content, content_hash, has_code, code_language, token_count
+FROM documents
+WHERE version_id = %s AND chunk_index = ANY(%s)
+"""
+
+
+def neighbours(conn: psycopg.Connection, version_id: int, docs: list[Doc]) -> dict[int, Doc]:
+    """The chunks right before and after each doc, keyed by chunk_index."""
+    wanted = sorted(
+        {d.chunk_index + off for d in docs for off in (-1, 1)} - {d.chunk_index for d in docs}
+    )
+    if not wanted:
+        return {}
+    with conn.cursor(row_factory=class_row(Doc)) as cur:
+        rows = cur.execute(_NEIGHBOURS_SQL, (version_id, wanted)).fetchall()
+    return {d.chunk_index: d for d in rows}
