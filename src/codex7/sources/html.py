@@ -64,7 +64,6 @@ class HtmlPage:
     canonical: str | None = None  # absolute, as the page declares it
     links: list[str] = field(default_factory=list)  # absolute hrefs, document order, all of them
     noindex: bool = False  # <meta name=robots content=noindex>
-    raw_title: str | None = None  # <title> as written
 
 
 def html_to_markdown(html: str | bytes, base_url: str | None = None) -> HtmlPage:
@@ -72,9 +71,8 @@ def html_to_markdown(html: str | bytes, base_url: str | None = None) -> HtmlPage
     soup = BeautifulSoup(html, "lxml")
     base = _base_href(soup, base_url)
     page = HtmlPage(markdown="")
-    page.raw_title = _text(soup.title) or None
     declared = _meta(soup, "og:site_name") or _meta(soup, "application-name")
-    full_title = _meta(soup, "og:title") or page.raw_title
+    full_title = _meta(soup, "og:title") or _text(soup.title) or None
     head, suffix = split_title(full_title)
     page.site_name = declared or suffix
     page.title = head if suffix and declared in (None, suffix) else full_title

@@ -7,7 +7,7 @@ import hashlib
 import posixpath
 import re
 from dataclasses import dataclass
-from urllib.parse import quote, unquote, urljoin, urlsplit, urlunsplit
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _INDEX = re.compile(r"/index\.html?$", re.I)
@@ -124,7 +124,3 @@ class Scope:
         if parts.netloc != self.host:
             segments.insert(0, _SAFE_SEGMENT.sub("-", parts.netloc))
         return "/".join(segments)
-
-
-def resolve(base: str, href: str) -> str:
-    return urljoin(base, href)
