@@ -72,6 +72,12 @@ class Counters:
 _FIELDS = [f.name for f in fields(Job)]
 
 
+def _counter_params(c: Counters | None) -> dict[str, int | None]:
+    """The counters as query parameters; None keeps a column as it is (coalesce)."""
+    names = ("files_total", "files_done", "chunks", "to_embed", "embedded", "reused")
+    return {n: getattr(c, n) if c else None for n in names}
+
+
 def _job(row: dict[str, Any]) -> Job:
     # Queries say `*`: a column added later does not break reading the ones Job knows.
     return Job(**{name: row[name] for name in _FIELDS})
@@ -278,12 +284,7 @@ def heartbeat(
             "owner": owner,
             "lease": lease,
             "stage": c.stage if c else None,
-            "files_total": c.files_total if c else None,
-            "files_done": c.files_done if c else None,
-            "chunks": c.chunks if c else None,
-            "to_embed": c.to_embed if c else None,
-            "embedded": c.embedded if c else None,
-            "reused": c.reused if c else None,
+            **_counter_params(c),
         },
     ).fetchone()
     return None if row is None else bool(row[0])
@@ -338,12 +339,7 @@ def finish(
             "result": Jsonb(result) if result is not None else None,
             "library_id": library_id,
             "version_id": version_id,
-            "files_total": c.files_total if c else None,
-            "files_done": c.files_done if c else None,
-            "chunks": c.chunks if c else None,
-            "to_embed": c.to_embed if c else None,
-            "embedded": c.embedded if c else None,
-            "reused": c.reused if c else None,
+            **_counter_params(c),
         },
     ).fetchone()
     return row is not None
