@@ -100,6 +100,9 @@ class Settings(BaseSettings):
     rate_limit: float = Field(default=1200.0, ge=0)
     rate_burst: int = Field(default=600, ge=1)
     max_concurrent: int = Field(default=16, ge=0)
+    # Host names the server is reached by besides the address it listens on (a reverse proxy's
+    # public name, docs.example.com), for the Host/Origin (DNS rebinding) checks; comma-separated.
+    allowed_hosts: str = ""
 
     # Durable jobs: a worker holds a job's lease for job_lease seconds and renews it by heartbeat;
     # a job whose lease expired (its worker died) is retried up to job_max_attempts times.
@@ -162,6 +165,11 @@ class Settings(BaseSettings):
     @property
     def admin_key_digests(self) -> frozenset[str]:
         return key_digests(self.admin_keys)
+
+    @property
+    def public_hosts(self) -> list[str]:
+        """CODEX7_ALLOWED_HOSTS as a list."""
+        return [h.strip() for h in self.allowed_hosts.split(",") if h.strip()]
 
     @property
     def replica_urls(self) -> list[str]:

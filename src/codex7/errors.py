@@ -9,8 +9,11 @@ Codex7Error
  ├── LibraryNotFound
  ├── VersionNotFound
  ├── SourceError            unreadable path, unreachable repository, unknown ref
+ │    └── URLRefused        a website URL the fetch guard refuses (codex7.sources.web.guard)
  ├── EmbeddingError         the embedding provider failed
  ├── JobNotFound            no indexing job with that ID
+ ├── AuthError              a request without the key, scope or quota it needs (HTTP status kept)
+ ├── WorkspaceError         an unknown or duplicate workspace, key or visibility change
  └── JobStopped             a running job stopped before publishing anything
       ├── JobCancelled      someone cancelled it (`codex7 jobs cancel`, Ctrl-C with --inline)
       ├── LeaseLost         its lease ran out and another worker took it over
@@ -75,6 +78,29 @@ class JobNotFound(Codex7Error):
     def __init__(self, message: str, *, job_id: int):
         super().__init__(message)
         self.job_id = job_id
+
+
+class AuthError(Codex7Error):
+    """A caller refused: STATUS 401 (no, a wrong, revoked or expired key), 403 (a key without
+    the scope) or 429 (over its rate or concurrency limit; RETRY_AFTER seconds). CODE is the
+    JSON error code. The message never contains the key."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int = 401,
+        code: str = "unauthorized",
+        retry_after: int | None = None,
+    ):
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.retry_after = retry_after
+
+
+class WorkspaceError(Codex7Error):
+    pass
 
 
 class JobStopped(Codex7Error):

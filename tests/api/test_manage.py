@@ -84,7 +84,8 @@ def add_widgets(client: httpx.Client, docs: Path, version: str = "1.0") -> dict:
 def test_add_follow_rename_remove(settings: Settings, docs: Path) -> None:
     with (
         live_app(configured(settings, admin_keys=SecretStr(ADMIN)), worker=True) as base,
-        httpx.Client(base_url=base, timeout=30) as client,
+        # A key exists, so anonymous callers are refused (docs/team.md): the admin key reads too.
+        httpx.Client(base_url=base, timeout=30, headers=AS_ADMIN) as client,
     ):
         assert client.get("/api/manage/libraries").json() == {"libraries": []}
         job = add_widgets(client, docs)
@@ -155,12 +156,15 @@ def test_writes_need_a_configured_admin_key(settings: Settings, docs: Path) -> N
         live_app(configured(settings, admin_keys=SecretStr(f"other, {ADMIN}"))) as base,
         httpx.Client(base_url=base, timeout=30) as client,
     ):
-        for headers in ({}, {"Authorization": "Bearer wrong"}, {"X-API-Key": ADMIN}):
+        for headers in ({}, {"Authorization": "Bearer wrong"}):
             r = client.post("/api/manage/libraries", json=body, headers=headers)
             assert r.status_code == 401, (headers, r.text)
             assert r.json()["error"] == "unauthorized" and "wrong" not in r.text
             assert r.headers["www-authenticate"] == "Bearer"
         assert client.post("/api/manage/libraries", json=body, headers=AS_ADMIN).status_code == 202
+        # One middleware reads a key from any of Context7's headers, for writes too.
+        by_header = client.post("/api/manage/libraries", json=body, headers={"X-API-Key": ADMIN})
+        assert by_header.status_code == 202
 
 
 def test_reads_follow_the_api_keys(settings: Settings) -> None:
@@ -173,15 +177,16 @@ def test_reads_follow_the_api_keys(settings: Settings) -> None:
         assert denied.status_code == 401 and denied.json()["error"] == "unauthorized"
         for headers in ({"Authorization": f"Bearer {READER}"}, {"X-API-Key": READER}, AS_ADMIN):
             assert client.get("/api/manage/jobs", headers=headers).status_code == 200, headers
-        # A reader's key does not write.
+        # A reader's key does not write: 403, the key is known but lacks the admin scope.
         reader = {"Authorization": f"Bearer {READER}"}
-        assert client.post("/api/manage/refresh", headers=reader).status_code == 401
+        refused = client.post("/api/manage/refresh", headers=reader)
+        assert refused.status_code == 403 and refused.json()["error"] == "access_denied"
 
 
 def test_cancel_a_queued_job_and_its_stream_ends_at_once(settings: Settings, docs: Path) -> None:
     with (
         live_app(configured(settings, admin_keys=SecretStr(ADMIN))) as base,  # no worker
-        httpx.Client(base_url=base, timeout=30) as client,
+        httpx.Client(base_url=base, timeout=30, headers=AS_ADMIN) as client,
     ):
         job = add_widgets(client, docs)
         assert job["status"] == "queued"

@@ -38,7 +38,9 @@ def test_serve_runs_the_jobs_the_management_api_queues(db_url: str, tmp_path: Pa
             stderr=log,
         )
         try:
-            with httpx.Client(base_url=base, timeout=30) as client:
+            # A key exists, so every request sends one (docs/team.md); /healthz needs none.
+            admin = {"Authorization": f"Bearer {ADMIN}"}
+            with httpx.Client(base_url=base, timeout=30, headers=admin) as client:
                 deadline = time.monotonic() + 60
                 while True:  # readiness: /healthz answers once the app is up
                     try:
@@ -51,7 +53,6 @@ def test_serve_runs_the_jobs_the_management_api_queues(db_url: str, tmp_path: Pa
                 queued = client.post(
                     "/api/manage/libraries",
                     json={"source": str(docs), "library": "/acme/gizmos", "version": "1.0"},
-                    headers={"Authorization": f"Bearer {ADMIN}"},
                 )
                 assert queued.status_code == 202, queued.text
                 job = queued.json()["job"]["id"]

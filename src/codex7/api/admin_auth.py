@@ -1,17 +1,20 @@
-"""Who may change what is indexed: the management API's write endpoints need an admin key.
+"""Who may change what is indexed: the management API's writes need a key with the admin scope.
 
-Writes are refused outright until keys are configured (`CODEX7_ADMIN_KEYS`); then a request must
-send `Authorization: Bearer KEY` with one of them. Keys are compared by SHA-256 digest and never
-logged or echoed. Reads need what Context7's API needs (an API key when `CODEX7_API_KEYS` is
-set); an admin key also reads.
+The authentication middleware (api/auth.py) has already refused callers without a valid key (or
+without one where anonymous access is off); here a caller it let through is checked for the
+scope an endpoint needs. Writes answer 403 `admin_disabled` while no admin key exists at all, and
+403 `access_denied` for a caller whose key has the read scope only (or no key).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 
-from codex7.api.auth import allowed, bearer_token, key_matches
+from starlette.requests import Request
+
+from codex7.api.auth import principal_of
+from codex7.services.auth import Principal
+from codex7.services.state import AppState
 
 
 @dataclass(frozen=True)
@@ -25,43 +28,38 @@ NO_ADMIN_KEYS = Refusal(
     403,
     "admin_disabled",
     "Changes through the management API are disabled: no admin key is configured. "
-    "Set CODEX7_ADMIN_KEYS to one or more comma-separated keys, restart `codex7 serve`, and "
+    "Set CODEX7_ADMIN_KEYS to one or more comma-separated keys (or create one with "
+    "`codex7 keys create --workspace default --scope admin`), restart `codex7 serve`, and "
     "send 'Authorization: Bearer <key>'.",
 )
-NO_KEY = Refusal(
-    401,
-    "unauthorized",
-    "This endpoint changes what is indexed: send an admin key as "
-    "'Authorization: Bearer <key>' (one of CODEX7_ADMIN_KEYS).",
-)
-WRONG_KEY = Refusal(
-    401,
-    "unauthorized",
-    "The admin key is not valid: send one of the keys in CODEX7_ADMIN_KEYS as "
+NOT_ADMIN = Refusal(
+    403,
+    "access_denied",
+    "This endpoint changes what is indexed and needs a key with the admin scope; this request's "
+    "key has the read scope only, or it sent none. Send an admin key as "
     "'Authorization: Bearer <key>'.",
 )
-NO_READ_KEY = Refusal(
+UNKNOWN = Refusal(
     401,
     "unauthorized",
-    "Invalid API key. Send an API key (CODEX7_API_KEYS) or an admin key (CODEX7_ADMIN_KEYS) "
-    "as 'Authorization: Bearer <key>'.",
+    "An API key is required. Send it as 'Authorization: Bearer <key>'.",
 )
 
 
-def write_refusal(headers: Mapping[str, str], admin_digests: frozenset[str]) -> Refusal | None:
-    """Why a write is refused (403: no admin keys configured; 401: no or a wrong key), or None."""
-    if not admin_digests:
-        return NO_ADMIN_KEYS
-    key = bearer_token(headers)
-    if key is None:
-        return NO_KEY
-    return None if key_matches(key, admin_digests) else WRONG_KEY
+def read_refusal(request: Request) -> Refusal | None:
+    """Why a read is refused (the middleware let the caller through: nothing, unless it did not
+    run)."""
+    principal = principal_of(request)
+    return None if principal is not None and principal.can_read else UNKNOWN
 
 
-def read_refusal(
-    headers: Mapping[str, str], api_digests: frozenset[str], admin_digests: frozenset[str]
-) -> Refusal | None:
-    """Why a read is refused (401), or None: open without API keys, else an API or admin key."""
-    if allowed(headers, api_digests) or key_matches(bearer_token(headers), admin_digests):
+def write_refusal(request: Request, state: AppState) -> Refusal | None:
+    """Why a write is refused (403: no admin key exists, or the caller is not an admin), or None."""
+    principal: Principal | None = principal_of(request)
+    if principal is None:
+        return UNKNOWN
+    if principal.can_admin:
         return None
-    return NO_READ_KEY
+    from codex7.services.auth import admin_keys_exist
+
+    return NOT_ADMIN if admin_keys_exist(state) else NO_ADMIN_KEYS

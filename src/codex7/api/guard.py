@@ -1,11 +1,13 @@
-"""What every /api endpoint does around its handler: the Host/Origin policy, the key check, and
-errors as JSON `{"error", "message"}` bodies (never a traceback or SQL)."""
+"""What every /api endpoint does around its handler: the Host/Origin policy, the scope check (the
+authentication middleware, api/auth.py, has identified the caller), and errors as JSON
+`{"error", "message"}` bodies (never a traceback or SQL)."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 
+import anyio
 from mcp.server.transport_security import TransportSecuritySettings
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -13,7 +15,7 @@ from starlette.responses import JSONResponse, Response
 from codex7.api.admin_auth import Refusal
 from codex7.api.payloads import error_body
 from codex7.api.security import rejection
-from codex7.errors import Codex7Error
+from codex7.errors import AuthError, Codex7Error
 
 log = logging.getLogger("codex7.api")
 
@@ -56,14 +58,16 @@ def guarded(
         refused = await rejection(request, policy)
         if refused:
             return json_error(403, "forbidden", refused)
-        problem = authorize(request)
-        if problem:
-            challenge = {"WWW-Authenticate": "Bearer"} if problem.status == 401 else None
-            return json_error(problem.status, problem.code, problem.message, challenge)
         try:
+            problem = await anyio.to_thread.run_sync(authorize, request)
+            if problem:
+                challenge = {"WWW-Authenticate": "Bearer"} if problem.status == 401 else None
+                return json_error(problem.status, problem.code, problem.message, challenge)
             return await handler(request)
         except ApiError as exc:
             return exc.response()
+        except AuthError as exc:  # a service's refusal: another workspace's library, a scope
+            return json_error(exc.status, exc.code, str(exc))
         except Exception as exc:
             answer = translate(exc)
             if answer.status >= 500:

@@ -1,14 +1,17 @@
 """The management API under /api/manage: libraries, indexing jobs and their live progress (JSON,
 Server-Sent Events). Every handler calls `codex7.services`; docs/management-api.md shows it.
 
-Reads need what Context7's API needs (an API key when CODEX7_API_KEYS is set); writes need an
-admin key (api/admin_auth.py). Errors are `{"error": code, "message": text}`.
+The authentication middleware (api/auth.py) identifies the caller; reads show what its workspace
+sees, writes need a key with the admin scope (api/admin_auth.py) and change only its workspace's
+libraries. Workspaces, keys and the audit log are under /api/manage too (api/manage_access.py).
+Errors are `{"error": code, "message": text}`.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Callable
+from functools import partial
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -19,8 +22,10 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
 from codex7.api.admin_auth import Refusal, read_refusal, write_refusal
+from codex7.api.auth import principal_of
 from codex7.api.guard import ApiError, Endpoint, guarded
 from codex7.api.inputs import InputProblem, check_text, shown
+from codex7.api.manage_access import access_endpoints
 from codex7.api.manage_inputs import (
     LibraryChanges,
     index_request,
@@ -40,6 +45,7 @@ from codex7.errors import (
     VersionNotFound,
 )
 from codex7.services import libraries
+from codex7.services.auth import Principal
 from codex7.services.state import AppState, StateHolder
 
 if TYPE_CHECKING:
@@ -57,7 +63,8 @@ ENDPOINTS = (
     "DELETE /api/manage/libraries/{org}/{project}/{version}, POST /api/manage/libraries, "
     "POST /api/manage/libraries/{org}/{project}/refresh, POST /api/manage/refresh, "
     "GET /api/manage/jobs, GET /api/manage/jobs/{id}, POST /api/manage/jobs/{id}/cancel, "
-    "GET /api/manage/jobs/{id}/events"
+    "GET /api/manage/jobs/{id}/events, GET|POST /api/manage/workspaces, "
+    "GET|POST /api/manage/keys, POST /api/manage/keys/{prefix}/revoke, GET /api/manage/audit"
 )
 
 T = TypeVar("T")
@@ -132,18 +139,20 @@ async def _body(request: Request) -> Any:
 
 def manage_routes(holder: StateHolder, policy: TransportSecuritySettings) -> list[BaseRoute]:
     """The /api/manage routes for the process's state HOLDER, behind the Host/Origin POLICY."""
-    settings = holder.settings
 
     def can_read(request: Request) -> Refusal | None:
-        return read_refusal(request.headers, settings.api_key_digests, settings.admin_key_digests)
+        return read_refusal(request)
 
-    def can_write(request: Request) -> Refusal | None:
-        return write_refusal(request.headers, settings.admin_key_digests)
+    def can_write(request: Request) -> Refusal | None:  # runs in a worker thread
+        return write_refusal(request, holder.get())
 
-    async def call(func: Callable[..., T], *args: Any) -> T:
-        """FUNC(state, *ARGS) in a worker thread: the services block on the database."""
+    async def call(func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """FUNC(state, *ARGS, **KWARGS) in a worker thread: the services block on the database."""
         state = await anyio.to_thread.run_sync(holder.get)
-        return await anyio.to_thread.run_sync(func, state, *args)
+        return await anyio.to_thread.run_sync(partial(func, state, *args, **kwargs))
+
+    def who(request: Request) -> Principal | None:
+        return principal_of(request)
 
     by_path: dict[str, dict[str, Endpoint]] = {}
 
@@ -154,55 +163,59 @@ def manage_routes(holder: StateHolder, policy: TransportSecuritySettings) -> lis
         )
 
     async def list_libraries(request: Request) -> Response:
-        found = await call(libraries.list_libraries)
+        found = await call(libraries.list_libraries, principal=who(request))
         return JSONResponse({"libraries": [summary_json(s) for s in found]})
 
     async def describe(request: Request) -> Response:
-        detail = await call(libraries.describe_library, _library_id(request))
+        found = _library_id(request)
+        detail = await call(libraries.describe_library, found, principal=who(request))
         return JSONResponse(detail_json(detail))
 
     async def add_library(request: Request) -> Response:
-        job = await call(jobs().enqueue, index_request(await _body(request)))
+        wanted = index_request(await _body(request))
+        job = await call(jobs().enqueue, wanted, principal=who(request))
         location = f"{PREFIX}/jobs/{job.id}"
         return JSONResponse({"job": job.as_dict()}, status_code=202, headers={"Location": location})
 
     async def refresh(request: Request) -> Response:
-        queued = await call(jobs().enqueue_refresh, _library_id(request))
+        queued = await call(jobs().enqueue_refresh, _library_id(request), principal=who(request))
         return JSONResponse({"jobs": [j.as_dict() for j in queued]}, status_code=202)
 
     async def refresh_all(request: Request) -> Response:
-        queued = await call(jobs().enqueue_refresh, None)
+        queued = await call(jobs().enqueue_refresh, None, principal=who(request))
         return JSONResponse({"jobs": [j.as_dict() for j in queued]}, status_code=202)
 
     async def change(request: Request) -> Response:
         changes = library_changes(await _body(request))
-        summary = await call(_apply_changes, _library_id(request), changes)
+        summary = await call(_apply_changes, _library_id(request), changes, who(request))
         return JSONResponse(summary_json(summary))
 
     async def remove(request: Request) -> Response:
         target = _library_id(request)
         if "version" in request.path_params:
             target += "/" + _path_part(request, "version")
-        return JSONResponse({"message": await call(libraries.remove, target)})
+        done = await call(libraries.remove, target, principal=who(request))
+        return JSONResponse({"message": done})
 
     async def list_jobs(request: Request) -> Response:
         limit, status = job_listing(request.query_params)
-        found = await call(jobs().list_jobs, limit, status)
+        found = await call(jobs().list_jobs, limit, status, principal=who(request))
         return JSONResponse({"jobs": [j.as_dict() for j in found]})
 
     async def get_job(request: Request) -> Response:
-        job = await call(jobs().get_job, job_id(request.path_params["id"]))
+        job = await call(jobs().get_job, job_id(request.path_params["id"]), principal=who(request))
         return JSONResponse(job.as_dict())
 
     async def cancel(request: Request) -> Response:
-        job = await call(_cancel, job_id(request.path_params["id"]))
+        job = await call(_cancel, job_id(request.path_params["id"]), who(request))
         return JSONResponse(job.as_dict())
 
     async def events(request: Request) -> Response:
         ident = job_id(request.path_params["id"])
-        first = await call(jobs().get_job, ident)  # an unknown job is a 404, not an empty stream
+        principal = who(request)
+        first = await call(jobs().get_job, ident, principal=principal)  # unknown: 404, not a stream
         return StreamingResponse(
-            _progress(holder, first),
+            _progress(holder, first, principal),
             media_type="text/event-stream",
             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
         )
@@ -227,6 +240,8 @@ def manage_routes(holder: StateHolder, policy: TransportSecuritySettings) -> lis
     add("/jobs/{id}", "GET", get_job)
     add("/jobs/{id}/cancel", "POST", cancel)
     add("/jobs/{id}/events", "GET", events)
+    for path, method, endpoint in access_endpoints(call, who, _body):
+        add(path, method, endpoint)
     add("", "GET", unknown)  # other methods on unknown paths: the app's JSON 404/405
     add("/{rest:codex7_any_path}", "GET", unknown)
     return [_route(path, endpoints) for path, endpoints in by_path.items()]
@@ -243,19 +258,21 @@ def _route(path: str, endpoints: dict[str, Endpoint]) -> Route:
 
 
 def _apply_changes(
-    state: AppState, library_id: str, changes: LibraryChanges
+    state: AppState, library_id: str, changes: LibraryChanges, principal: Principal | None
 ) -> libraries.LibrarySummary:
-    """Rename and/or (re)schedule a library."""
-    libraries.describe_library(state, library_id)  # LibraryNotFound before any change
+    """Rename, (re)schedule and/or make a library public or private."""
+    libraries.describe_library(state, library_id, principal=principal)  # LibraryNotFound first
+    if changes.private is not None:
+        libraries.set_visibility(state, library_id, changes.private, principal=principal)
     if changes.schedule:
-        jobs().set_schedule(state, library_id, changes.every)
+        jobs().set_schedule(state, library_id, changes.every, principal=principal)
     if changes.name is not None:
-        return libraries.rename(state, library_id, changes.name)
-    return libraries.describe_library(state, library_id).summary
+        return libraries.rename(state, library_id, changes.name, principal=principal)
+    return libraries.describe_library(state, library_id, principal=principal).summary
 
 
-def _cancel(state: AppState, ident: int) -> Job:
-    job = jobs().get_job(state, ident)
+def _cancel(state: AppState, ident: int, principal: Principal | None) -> Job:
+    job = jobs().get_job(state, ident, principal=principal)
     if job.terminal:
         raise ApiError(
             409,
@@ -263,10 +280,12 @@ def _cancel(state: AppState, ident: int) -> Job:
             f"Job {ident} has already ended ({job.status}); only queued or running jobs can be "
             "cancelled.",
         )
-    return jobs().cancel(state, ident)
+    return jobs().cancel(state, ident, principal=principal)
 
 
-async def _progress(holder: StateHolder, job: Job) -> AsyncIterator[str]:
+async def _progress(
+    holder: StateHolder, job: Job, principal: Principal | None
+) -> AsyncIterator[str]:
     """`progress` events while JOB changes, then `done` with its final state; the stream ends.
 
     The job row is polled from here rather than through `jobs.follow`: a blocking iterator in a
@@ -290,7 +309,8 @@ async def _progress(holder: StateHolder, job: Job) -> AsyncIterator[str]:
         await anyio.sleep(POLL_SECONDS)
         quiet += POLL_SECONDS
         try:
-            job = await anyio.to_thread.run_sync(jobs().get_job, state, job.id)
+            get = partial(jobs().get_job, state, job.id, principal=principal)
+            job = await anyio.to_thread.run_sync(get)
         except Codex7Error as exc:
             answer = translate(exc)
             yield sse_event("error", error_body(answer.code, answer.message))

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from codex7.api.guard import ApiError
 from codex7.api.inputs import InputProblem, check_text, shown
-from codex7.errors import InvalidLibraryId
+from codex7.errors import Codex7Error, InvalidLibraryId
 from codex7.ids import parse_library_id
 
 if TYPE_CHECKING:
@@ -29,8 +29,19 @@ _DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*([smhdw])")
 ADD_EXAMPLE = '{"source": "https://github.com/encode/httpx", "library": "/encode/httpx"}'
 TEXT_FIELDS = {"source": 2000, "version": 200, "ref": 200, "name": 200, "description": 2000}
 LIST_FIELDS = ("folders", "exclude_folders", "exclude_files")
-ADD_FIELDS = ("source", "library", "version", "ref", "name", "description", "latest", *LIST_FIELDS)
-CHANGE_FIELDS = ("name", "refresh_every")
+ADD_FIELDS = (
+    "source",
+    "library",
+    "version",
+    "ref",
+    "name",
+    "description",
+    "latest",
+    *LIST_FIELDS,
+    "crawl",
+    "private",
+)
+CHANGE_FIELDS = ("name", "refresh_every", "private")
 
 
 def _bad(message: str) -> ApiError:
@@ -94,7 +105,10 @@ def index_request(body: Any) -> IndexRequest:
     latest = body.get("latest")
     if latest is not None and not isinstance(latest, bool):
         raise _bad(f"'latest' must be true, false or null (got {shown(latest)}).")
+    crawl = _crawl(body.get("crawl"))
+    private = _flag(body, "private")
     return IndexRequest(
+        private=private,
         source=source or "",
         library=ref.library_id,
         version=_text(body, "version"),
@@ -105,7 +119,30 @@ def index_request(body: Any) -> IndexRequest:
         folders=_texts(body, "folders"),
         exclude_folders=_texts(body, "exclude_folders"),
         exclude_files=_texts(body, "exclude_files"),
+        crawl=crawl,
     )
+
+
+def _crawl(value: Any) -> dict[str, Any] | None:
+    """A website's crawl options, e.g. {"max_pages": 100, "exclude": ["*/changelog/*"]}."""
+    from codex7.services.jobs import check_crawl
+
+    if value is not None and not isinstance(value, dict):
+        raise _bad(
+            f"'crawl' must be an object of crawl options, e.g. "
+            f'{{"max_pages": 100, "scope": "host"}} (got {shown(value)}).'
+        )
+    try:
+        return check_crawl(value)
+    except Codex7Error as exc:
+        raise _bad(f"'crawl': {exc}.") from None
+
+
+def _flag(body: Mapping[str, Any], name: str) -> bool | None:
+    value = body.get(name)
+    if value is not None and not isinstance(value, bool):
+        raise _bad(f"'{name}' must be true, false or null (got {shown(value)}).")
+    return value
 
 
 @dataclass(frozen=True)
@@ -113,6 +150,7 @@ class LibraryChanges:
     name: str | None  # None: keep the name
     schedule: bool  # whether refresh_every was given
     every: timedelta | None  # the new interval; None: no scheduled refresh
+    private: bool | None = None  # True: its workspace's only; False: public; None: as it is
 
 
 def library_changes(body: Any) -> LibraryChanges:
@@ -122,7 +160,9 @@ def library_changes(body: Any) -> LibraryChanges:
         raise _bad(f'Send at least one of {", ".join(CHANGE_FIELDS)}, e.g. {{"name": "HTTPX"}}.')
     name = _text(body, "name", required="name" in body)
     every = parse_every(body["refresh_every"]) if "refresh_every" in body else None
-    return LibraryChanges(name=name, schedule="refresh_every" in body, every=every)
+    return LibraryChanges(
+        name=name, schedule="refresh_every" in body, every=every, private=_flag(body, "private")
+    )
 
 
 def parse_every(value: Any) -> timedelta | None:

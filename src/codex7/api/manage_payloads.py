@@ -27,6 +27,7 @@ def summary_json(s: LibrarySummary) -> dict[str, Any]:
         "chunks": s.chunks,
         "indexed_at": _when(s.indexed_at),
         "refresh_every": _seconds(s.refresh_every),  # seconds, or null: refreshed by hand
+        "visibility": s.visibility,  # public, or private: its workspace's keys only
     }
 
 

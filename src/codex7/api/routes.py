@@ -16,8 +16,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from codex7.api.admin_auth import Refusal
-from codex7.api.auth import allowed
+from codex7.api.admin_auth import read_refusal
+from codex7.api.auth import auth_mcp, principal_of
 from codex7.api.guard import ApiError, guarded
 from codex7.api.inputs import InputProblem, check_text, parse_tokens, shown
 from codex7.api.manage import manage_routes
@@ -30,6 +30,7 @@ from codex7.errors import (
     VersionNotFound,
 )
 from codex7.ids import parse_library_id
+from codex7.services.auth import Principal
 from codex7.services.docs import query_docs, search_libraries
 from codex7.services.state import AppState, StateHolder
 from codex7.tokens import tiktoken_counter
@@ -82,6 +83,9 @@ def _docs(
     query: str | None,
     tokens: int | None,
     version: str | None = None,
+    *,
+    caller: str,
+    principal: Principal | None,
 ) -> Any:
     try:
         parse_library_id(library_id)
@@ -92,7 +96,9 @@ def _docs(
             "Invalid library ID format. Expected: `/owner/repo` or `/owner/repo/version`.",
         ) from None
     try:
-        return query_docs(state, library_id, query, tokens, version=version)
+        return query_docs(
+            state, library_id, query, tokens, version=version, caller=caller, principal=principal
+        )
     except InvalidVersion as exc:
         raise ApiError(400, "invalid_version", str(exc)) from None
     except LibraryNotFound as exc:
@@ -110,8 +116,12 @@ def _docs(
         ) from None
 
 
-def _search(state: AppState, name: str, query: str | None) -> dict[str, Any]:
-    results = search_libraries(state, query or "", library_name=name)
+def _search(
+    state: AppState, name: str, query: str | None, *, caller: str, principal: Principal | None
+) -> dict[str, Any]:
+    results = search_libraries(
+        state, query or "", library_name=name, caller=caller, principal=principal
+    )
     if not results:
         raise ApiError(
             404,
@@ -123,12 +133,6 @@ def _search(state: AppState, name: str, query: str | None) -> dict[str, Any]:
 
 Handler = Callable[[Request, AppState], Response]
 
-UNAUTHORIZED = Refusal(
-    401,
-    "unauthorized",
-    "Invalid API key. Send it as 'Authorization: Bearer <key>', 'Context7-API-Key' or 'X-API-Key'.",
-)
-
 
 def _translate(exc: Exception) -> ApiError:
     if isinstance(exc, Codex7Error):  # database down, model mismatch: known, one line
@@ -139,10 +143,8 @@ def _translate(exc: Exception) -> ApiError:
 def api_routes(holder: StateHolder, policy: TransportSecuritySettings) -> list[BaseRoute]:
     """Every /api route: Context7's REST API, the management API, then JSON 404s for the rest."""
 
-    def authorize(request: Request) -> Refusal | None:
-        return None if allowed(request.headers, holder.settings.api_key_digests) else UNAUTHORIZED
-
-    routes: list[BaseRoute] = []
+    authorize = read_refusal  # the middleware identified the caller; any caller reads
+    routes: list[BaseRoute] = [Route("/api/auth/mcp", auth_mcp, methods=["GET"])]
 
     def route(path: str) -> Callable[[Handler], Handler]:
         def wrap(handler: Handler) -> Handler:
@@ -159,7 +161,10 @@ def api_routes(holder: StateHolder, policy: TransportSecuritySettings) -> list[B
     @route("/api/v2/libs/search")
     def libs_search(request: Request, state: AppState) -> Response:
         name = _param(request, "libraryName", required=True)
-        return JSONResponse(_search(state, name or "", _param(request, "query")))
+        query = _param(request, "query")
+        who = principal_of(request)
+        found = _search(state, name or "", query, caller="GET /api/v2/libs/search", principal=who)
+        return JSONResponse(found)
 
     @route("/api/v2/context")
     def context(request: Request, state: AppState) -> Response:
@@ -172,7 +177,16 @@ def api_routes(holder: StateHolder, policy: TransportSecuritySettings) -> list[B
             )
         kind = _kind(request, ("txt", "json"))
         version = _param(request, "version")
-        result = _docs(state, library_id, _param(request, "query"), _tokens(request), version)
+        query, tokens = _param(request, "query"), _tokens(request)
+        result = _docs(
+            state,
+            library_id,
+            query,
+            tokens,
+            version,
+            caller="GET /api/v2/context",
+            principal=principal_of(request),
+        )
         if kind == "json":
             return JSONResponse(
                 context_json(result.snippets, result.target.library.rules, tiktoken_counter())
@@ -182,7 +196,9 @@ def api_routes(holder: StateHolder, policy: TransportSecuritySettings) -> list[B
     @route("/api/v1/search")
     def v1_search(request: Request, state: AppState) -> Response:
         name = _param(request, "query", required=True)
-        return JSONResponse(_search(state, name or "", None))
+        who = principal_of(request)
+        found = _search(state, name or "", None, caller="GET /api/v1/search", principal=who)
+        return JSONResponse(found)
 
     def v1_docs(request: Request, state: AppState) -> Response:
         p = {name: _text(name, value) for name, value in request.path_params.items()}
@@ -190,7 +206,15 @@ def api_routes(holder: StateHolder, policy: TransportSecuritySettings) -> list[B
             f"/{p['version']}" if p.get("version") else ""
         )
         _kind(request, ("txt",))
-        result = _docs(state, library_id, _param(request, "topic"), _tokens(request))
+        topic, tokens = _param(request, "topic"), _tokens(request)
+        result = _docs(
+            state,
+            library_id,
+            topic,
+            tokens,
+            caller="GET /api/v1/{org}/{project}",
+            principal=principal_of(request),
+        )
         return PlainTextResponse(legacy_text(result.snippets, result.target.library.rules))
 
     route("/api/v1/{org}/{project}")(v1_docs)

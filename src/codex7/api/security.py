@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import socket
+from collections.abc import Sequence
 
 from mcp.server.transport_security import TransportSecurityMiddleware, TransportSecuritySettings
 from starlette.requests import Request
@@ -30,16 +31,21 @@ def _bracket(host: str) -> str:
     return f"[{host}]" if ":" in host and not host.startswith("[") else host
 
 
-def transport_security(host: str, port: int) -> TransportSecuritySettings:
+def transport_security(
+    host: str, port: int, public: Sequence[str] = ()
+) -> TransportSecuritySettings:
     """The Host/Origin policy for a server bound to HOST:PORT, for /mcp and /api alike.
 
     Allowed hosts: loopback and the bound host (for 0.0.0.0, this machine's names), with the port;
-    an Origin, when a browser sends one, must be http(s):// one of them.
+    an Origin, when a browser sends one, must be http(s):// one of them. PUBLIC names the server
+    is reached by through a reverse proxy (CODEX7_ALLOWED_HOSTS: `docs.example.com`, or with a
+    port, `docs.example.com:8443`) are allowed as they are.
     """
     names = [*LOOPBACK, *(machine_names() if host in WILDCARD else [_bracket(host)])]
     hosts = list(dict.fromkeys(f"{name}:{port}" for name in names))
     if port in (80, 443):
         hosts += list(dict.fromkeys(names))
+    hosts += [h.strip().lower() for h in public if h.strip() and h.strip().lower() not in hosts]
     return TransportSecuritySettings(
         enable_dns_rebinding_protection=True,
         allowed_hosts=hosts,

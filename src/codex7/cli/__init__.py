@@ -90,7 +90,18 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from codex7.cli import ask, db, evaluate, index, libraries, reembed, serve
+    from codex7.cli import (
+        ask,
+        audit,
+        db,
+        evaluate,
+        index,
+        keys,
+        libraries,
+        reembed,
+        serve,
+        workspaces,
+    )
 
     cli.add_command(db.db)
     for command in [*index.COMMANDS, *libraries.COMMANDS]:
@@ -100,6 +111,9 @@ def _register() -> None:
     cli.add_command(ask.resolve)
     cli.add_command(ask.query)
     cli.add_command(evaluate.evaluate)
+    cli.add_command(workspaces.workspaces)
+    cli.add_command(keys.keys)
+    cli.add_command(audit.audit)
 
 
 _register()

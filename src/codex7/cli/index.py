@@ -83,15 +83,47 @@ def summary(r: Any) -> str:
         f"{r.library}/{r.version} {what}: {r.files} files, {r.chunks} chunks "
         f"({r.embedded} embedded, {r.reused} reused) in {r.seconds:.1f}s{latest}"
     ]
+    crawl = getattr(r, "crawl", None)
+    if crawl:
+        lines.append(crawl_line(crawl))
     skipped = getattr(r, "skipped", None) or []
     if skipped:
-        lines.append(f"Skipped {len(skipped)} file(s) that could not be read:")
+        what = "page(s)" if crawl else "file(s)"
+        lines.append(f"Skipped {len(skipped)} {what} that could not be read:")
         lines += _listed([f"{s['path']}: {s['reason']}" for s in skipped])
     unresolved = getattr(r, "unresolved_includes", None) or []
     if unresolved:
         lines.append(f"{len(unresolved)} include directive(s) left unresolved:")
         lines += _listed([f"{u['page']}: {u['directive']} ({u['reason']})" for u in unresolved])
     return "\n".join(lines)
+
+
+def crawl_line(crawl: dict[str, Any]) -> str:
+    """`23 pages (llms.txt), 24 requests, 23 conditional, 23 not modified, 0 changed`."""
+    line = (
+        f"Crawled {crawl.get('url')}: {crawl.get('pages', 0)} pages "
+        f"({crawl.get('discovery')}), {crawl.get('requests', 0)} requests, "
+        f"{crawl.get('conditional', 0)} conditional, {crawl.get('not_modified', 0)} not modified, "
+        f"{crawl.get('changed', 0)} new or changed, {len(crawl.get('vanished') or [])} vanished"
+    )
+    if crawl.get("truncated"):
+        line += "; stopped at --max-pages with pages left"
+    return line
+
+
+def crawl_opts(opts: dict[str, Any]) -> dict[str, Any] | None:
+    """The website options given on the command line (None: the server's defaults)."""
+    crawl = {
+        "scope": opts.pop("scope"),
+        "include": list(opts.pop("include_url")) or None,
+        "exclude": list(opts.pop("exclude_url")) or None,
+        "discovery": opts.pop("discovery"),
+        "max_pages": opts.pop("max_pages"),
+        "max_depth": opts.pop("max_depth"),
+        "keep_query": opts.pop("keep_query") or None,
+    }
+    given = {k: v for k, v in crawl.items() if v is not None}
+    return given or None
 
 
 def detach_hint(job_id: int) -> str:
@@ -131,7 +163,8 @@ def follow_job(state: Any, job_id: int) -> Any:
 @click.option(
     "--version",
     "version",
-    help="Version name (git sources default to the tag, else the branch; folders need one).",
+    help="Version name (git sources default to the tag, else the branch; folders and websites "
+    "need one).",
 )
 @click.option("--ref", help="Git branch, tag or commit to index (git sources).")
 @click.option("--name", help="Display name of the library.")
@@ -149,12 +182,65 @@ def follow_job(state: Any, job_id: int) -> Any:
     "--exclude-file", "exclude_files", multiple=True, help="Skip files with this name (repeatable)."
 )
 @click.option(
+    "--scope",
+    type=click.Choice(["prefix", "host"]),
+    help="Websites: pages under the start URL's folder (prefix, the default) or the whole host.",
+)
+@click.option(
+    "--include-url",
+    multiple=True,
+    metavar="GLOB",
+    help="Websites: only pages whose URL path matches, e.g. '/docs/v2/*' (repeatable).",
+)
+@click.option(
+    "--exclude-url",
+    multiple=True,
+    metavar="GLOB",
+    help="Websites: skip pages whose URL path matches, e.g. '*/changelog/*' (repeatable).",
+)
+@click.option(
+    "--discovery",
+    type=click.Choice(["auto", "llms", "sitemap", "crawl"]),
+    help="Websites: how pages are found (auto: llms.txt, then sitemap.xml, then links).",
+)
+@click.option(
+    "--max-pages",
+    type=click.IntRange(1, 100_000),
+    help="Websites: pages to read at most (default CODEX7_FETCH_MAX_PAGES, 500).",
+)
+@click.option(
+    "--max-depth",
+    type=click.IntRange(0, 100),
+    help="Websites: link hops from the start page (default CODEX7_FETCH_MAX_DEPTH, 5).",
+)
+@click.option(
+    "--keep-query",
+    is_flag=True,
+    default=None,
+    help="Websites: URLs that differ in their ?query are different pages.",
+)
+@click.option(
+    "--workspace",
+    metavar="NAME",
+    help="Index into this workspace's library (default CODEX7_WORKSPACE, else the default "
+    "workspace); see docs/team.md.",
+)
+@click.option(
+    "--private/--public",
+    "private",
+    default=None,
+    help="Only the workspace's keys see the library (--private), or every caller does "
+    "(--public). Default: as it is; a new library is public.",
+)
+@click.option(
     "--inline",
     is_flag=True,
     help="Run the job in this process even if a worker is running (Ctrl-C cancels it).",
 )
 def index(source: str, library: str, inline: bool, **opts: Any) -> None:
-    """Index documentation from SOURCE (a folder, a git URL, github:org/repo) into a library version.
+    """Index documentation from SOURCE into a library version: a folder, a git URL
+    (https://…/repo.git, github:org/repo, a forge's https://github.com/org/repo) or a
+    documentation website (any other https://… URL, or web:https://…).
 
     With a worker running (`codex7 worker`, `codex7 serve`) the job is queued and its progress
     followed (Ctrl-C detaches, the job goes on); otherwise, or with --inline, it runs here.
@@ -163,8 +249,10 @@ def index(source: str, library: str, inline: bool, **opts: Any) -> None:
     from codex7.services.jobs import IndexRequest, enqueue, run_inline
     from codex7.services.worker import workers_alive
 
-    settings = load_settings()
+    settings = in_workspace(load_settings(), opts.pop("workspace"))
+    crawl = crawl_opts(opts)
     req = IndexRequest(
+        private=opts["private"],
         source=source,
         library=library,
         version=opts["version"],
@@ -175,6 +263,7 @@ def index(source: str, library: str, inline: bool, **opts: Any) -> None:
         folders=list(opts["folders"]),
         exclude_folders=list(opts["exclude_folders"]),
         exclude_files=list(opts["exclude_files"]),
+        crawl=crawl,
     )
     parse_library_id(library, allow_version=False)  # fail before starting the database
     state = open_app(settings)
@@ -187,12 +276,20 @@ def index(source: str, library: str, inline: bool, **opts: Any) -> None:
     click.echo(summary(result))
 
 
+def in_workspace(settings: Any, workspace: str | None) -> Any:
+    """SETTINGS acting in WORKSPACE when one is given (--workspace overrides CODEX7_WORKSPACE)."""
+    return settings.model_copy(update={"workspace": workspace}) if workspace else settings
+
+
 @click.command()
 @click.argument("library", required=False)
 @click.option(
+    "--workspace", metavar="NAME", help="Refresh this workspace's libraries (docs/team.md)."
+)
+@click.option(
     "--inline", is_flag=True, help="Run the refreshes in this process even if a worker is running."
 )
-def refresh(library: str | None, inline: bool) -> None:
+def refresh(library: str | None, inline: bool, workspace: str | None) -> None:
     """Re-index every version (of LIBRARY, or all) from the source and ref it was indexed from.
 
     Branches move to their newest commit; only changed chunks are embedded, and a version whose
@@ -203,7 +300,7 @@ def refresh(library: str | None, inline: bool) -> None:
     from codex7.services.jobs import enqueue_refresh, refresh_requests, run_inline
     from codex7.services.worker import workers_alive
 
-    state = open_app()
+    state = open_app(in_workspace(load_settings(), workspace))
     if not inline and workers_alive(state):
         queued = enqueue_refresh(state, library)
         for job in queued:
@@ -224,11 +321,15 @@ def refresh(library: str | None, inline: bool) -> None:
             failures += 1
             continue
         if r.unchanged:
-            click.echo(f"{label}: unchanged ({r.chunks} chunks)")
+            line = f"{label}: unchanged ({r.chunks} chunks)"
         else:
-            click.echo(
-                f"{label}: updated ({r.chunks} chunks: {r.embedded} embedded, {r.reused} reused)"
+            line = f"{label}: updated ({r.chunks} chunks: {r.embedded} embedded, {r.reused} reused)"
+        if r.crawl:
+            line += (
+                f"; {r.crawl.get('pages', 0)} pages, {r.crawl.get('conditional', 0)} conditional"
+                f" requests, {r.crawl.get('not_modified', 0)} not modified"
             )
+        click.echo(line)
     if failures:
         raise click.exceptions.Exit(1)
 

@@ -115,8 +115,28 @@ def _bracket(host: str) -> str:
     return f"[{host}]" if ":" in host and not host.startswith("[") else host
 
 
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]")
+
+
+def exposure_warning(host: str, access: Any) -> str | None:
+    """A warning when the server listens beyond this machine and anyone may call it."""
+    if host in LOOPBACK_HOSTS or host.startswith("127.") or not access.anonymous:
+        return None
+    keyless = "with no API key" if not access.keys else "with anonymous access on"
+    return (
+        f"WARNING: listening on {host} {keyless}: anyone who can reach this address reads every "
+        "public library. Create a key (codex7 keys create --workspace default --scope admin) or "
+        "set CODEX7_API_KEYS, or serve on 127.0.0.1 behind a TLS proxy (docs/team.md)."
+    )
+
+
 def banner(
-    settings: Any, location: str, transport: str, url: str | None, worker: bool = False
+    settings: Any,
+    location: str,
+    transport: str,
+    url: str | None,
+    worker: bool = False,
+    access: Any = None,
 ) -> list[str]:
     """What `serve` says on stderr when it starts (never a password: `location` is redacted)."""
     where = {"stdio": "stdio", "sse": "SSE", "http": "streamable HTTP"}[transport]
@@ -133,15 +153,21 @@ def banner(
         return lines
     if not worker:
         lines.append("worker: none in this process; queued jobs wait for `codex7 worker`")
-    keys = len(settings.api_key_digests)
     lines.append("REST API at /api, management API at /api/manage, health at /healthz")
-    if keys:
-        lines.append(f"API keys: required on /api ({keys} configured); /mcp and /healthz are open")
+    lines.append(f"web UI at {url.rsplit('/', 1)[0]}/ui" if url else "web UI at /ui")
+    keys = access.keys if access else len(settings.api_key_digests)
+    anonymous = access.anonymous if access else not keys
+    if not keys and anonymous:
+        lines.append(
+            "API keys: not required (create one with `codex7 keys create` or set "
+            "CODEX7_API_KEYS; docs/team.md)"
+        )
     else:
-        lines.append("API keys: not required (set CODEX7_API_KEYS to require them on /api)")
-    admins = len(settings.admin_key_digests)
+        who = "anonymous callers read public libraries" if anonymous else "others are refused"
+        lines.append(f"API keys: {keys} usable, on /mcp, /sse, /api and /ui; {who}")
+    admins = access.admins if access else bool(settings.admin_key_digests)
     if admins:
-        lines.append(f"admin keys: {admins} configured; changes through /api/manage need one")
+        lines.append("admin keys: configured; changes through /api/manage need one")
     else:
         lines.append("admin keys: none, so /api/manage is read-only (set CODEX7_ADMIN_KEYS)")
     return lines
@@ -196,14 +222,23 @@ def check_port(host: str, port: int) -> None:
             ) from None
 
 
+def web_app(server: Any, host: str, port: int) -> Any:
+    """The web app `serve --transport http|sse` runs: Codex7's routes and the web UI at /ui."""
+    from codex7.api.security import transport_security
+    from codex7.server.app import build_app
+    from codex7.ui import ui_routes
+
+    # One Host/Origin policy (DNS rebinding) for /mcp, /sse, /api and /ui, also under 0.0.0.0.
+    policy = transport_security(host, port, server.holder.settings.public_hosts)
+    ui = ui_routes(server.holder, policy)
+    return build_app(server, host=host, port=port, security=policy, extra_routes=ui)
+
+
 def _serve_http(server: Any, host: str, port: int, ready: Callable[[], None]) -> None:
     """uvicorn on our web app until a signal arrives; `ready` once it listens."""
     import uvicorn
 
-    from codex7.server.app import build_app
-
-    # One Host/Origin policy (DNS rebinding) for /mcp, /sse and /api, also under 0.0.0.0.
-    app = build_app(server, host=host, port=port)
+    app = web_app(server, host, port)
     logging.getLogger("codex7.access").setLevel(logging.INFO)
 
     class Server(uvicorn.Server):
@@ -240,12 +275,18 @@ def _serve_http(server: Any, host: str, port: int, ready: Callable[[], None]) ->
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface for http/sse.")
 @click.option("--port", default=8000, show_default=True, type=int, help="Port for http/sse.")
 @click.option(
+    "--workspace",
+    metavar="NAME",
+    help="stdio: act in this workspace (its private libraries are visible; default "
+    "CODEX7_WORKSPACE). Over HTTP each caller's key decides.",
+)
+@click.option(
     "--worker/--no-worker",
     default=None,
     help="Index queued jobs in this process. Default: on for http/sse, off for stdio (an "
     "editor's subprocess should not index); --no-worker when `codex7 worker` runs elsewhere.",
 )
-def serve(transport: str, host: str, port: int, worker: bool | None) -> None:
+def serve(transport: str, host: str, port: int, worker: bool | None, workspace: str | None) -> None:
     """Serve the indexed documentation over MCP (resolve-library-id, query-docs, get-library-docs).
 
     http and sse serve one web app: MCP at /mcp and /sse, Context7's REST API under /api, the
@@ -257,6 +298,8 @@ def serve(transport: str, host: str, port: int, worker: bool | None) -> None:
     from codex7.server.app import build_server
 
     settings = load_settings()
+    if workspace:
+        settings = settings.model_copy(update={"workspace": workspace})
     server = build_server(settings)
     url = endpoint(transport, host, port)
     if url:
@@ -267,7 +310,20 @@ def serve(transport: str, host: str, port: int, worker: bool | None) -> None:
     try:
         state = server.holder.hold()  # fails here, in one line, if the database is unreachable
         state.check_model()
-        lines = banner(settings, state.db.location, transport, url, worker)
+        warning = None
+        if transport == "stdio":
+            from codex7.services.auth import local_principal
+
+            local_principal(state)  # an unknown --workspace fails here, in one line
+            lines = banner(settings, state.db.location, transport, url, worker)
+        else:
+            from codex7.services.auth import access
+
+            allowed = access(state)
+            lines = banner(settings, state.db.location, transport, url, worker, allowed)
+            warning = exposure_warning(host, allowed)
+        if warning:
+            _say([warning])
         if worker:
             from codex7.services.worker import start_background_worker
 

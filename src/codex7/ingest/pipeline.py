@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -19,14 +19,34 @@ from codex7.ingest.dedupe import content_hash, split_known
 from codex7.ingest.lease import DEFAULT_LEASE, JobLease, counters_of, new_owner
 from codex7.ingest.progress import Progress, ProgressCallback, Reporter
 from codex7.ingest.publish import Publication, publish
-from codex7.ingest.request import IndexRequest, IndexResult, default_version, portable_request
+from codex7.ingest.request import (
+    IndexRequest,
+    IndexResult,
+    crawl_options,
+    default_version,
+    portable_request,
+)
 from codex7.records import Chunk, SourceFile
 from codex7.sources import OpenedSource, open_source
-from codex7.sources.names import derive_name
-from codex7.sources.select import SelectionRules
-from codex7.store import checkpoints, documents, indexing, jobs, libraries, versions
+from codex7.sources.names import DerivedName, derive_name, derive_site_name
+from codex7.sources.select import Context7Config, SelectionRules
+from codex7.sources.web.spec import PREFIX as WEB_PREFIX
+from codex7.sources.web.spec import website_url
+from codex7.store import (
+    audit,
+    checkpoints,
+    documents,
+    indexing,
+    jobs,
+    libraries,
+    versions,
+    web_pages,
+)
 from codex7.store.database import Connection, Database
 from codex7.store.embedding_space import check_space
+
+if TYPE_CHECKING:
+    from codex7.sources.web import WebOptions, WebSource
 
 # Retrieval works on sections, not pages: cap chunks even when the model reads more.
 MAX_CHUNK_TOKENS = 512
@@ -60,6 +80,124 @@ def source_problems(source: OpenedSource) -> dict[str, list[dict[str, str]]]:
             for u in source.unresolved
         ],
     }
+
+
+@dataclass
+class SourceRead:
+    """What was read from a folder, a repository or a website, in the shape the rest of the
+    run needs."""
+
+    files: list[SourceFile]
+    kind: str  # "local" | "git" | "github" | "web"
+    location: str  # what a refresh reads again
+    named: DerivedName
+    commit: str | None = None
+    web_base: str | None = None
+    config: Context7Config = field(default_factory=Context7Config)
+    problems: dict[str, list[dict[str, str]]] = field(default_factory=dict)
+    site: WebSource | None = None  # a crawled website: its page states and counts
+
+    def source_info(self, req: IndexRequest) -> dict[str, Any]:
+        """The version's recorded source: what `codex7 refresh` and schedules index again."""
+        if self.site is not None:
+            return {"kind": "web", "spec": self.location, "crawl": req.crawl}
+        return {
+            "kind": self.kind,
+            "spec": self.location,
+            "ref": req.ref,
+            "folders": req.folders,
+            "exclude_folders": req.exclude_folders,
+            "exclude_files": req.exclude_files,
+        }
+
+    @property
+    def crawl(self) -> dict[str, Any] | None:
+        """The IndexResult's account of a crawl (None for other sources)."""
+        if self.site is None:
+            return None
+        return {
+            "url": self.site.url,
+            "discovery": self.site.discovery,
+            "pages": len(self.site.files),
+            **self.site.stats.as_dict(),
+        }
+
+    def store_pages(self, conn: Connection, version_id: int) -> None:
+        """Keep a website's page states for the next refresh (in the publish transaction);
+        other sources have none."""
+        pages = self.site.pages.values() if self.site is not None else ()
+        web_pages.replace(conn, version_id, [p.as_dict() for p in pages])
+
+
+def open_files(req: IndexRequest, org: str, project: str, cache_dir: Path) -> SourceRead:
+    """A folder or repository, its selected files read and converted."""
+    source = open_source(req.source, ref=req.ref, cache_dir=cache_dir)
+    rules = SelectionRules.build(
+        source.config,
+        folders=req.folders,
+        exclude_folders=req.exclude_folders,
+        exclude_files=req.exclude_files,
+    )
+    files = read_files(source, rules)
+    return SourceRead(
+        files=files,
+        kind=source.kind,
+        location=source.location,
+        named=derive_name(source.root, org, project, source.config),
+        commit=source.commit,
+        web_base=source.web_base,
+        config=source.config,
+        problems=source_problems(source),
+    )
+
+
+def crawl_site(
+    db: Database,
+    url: str,
+    req: IndexRequest,
+    version: str,
+    options: WebOptions,
+    reporter: Reporter,
+    lease: JobLease,
+) -> SourceRead:
+    """A website crawled; pages stored for this version by its last run are asked for
+    conditionally, so unchanged pages come back as 304s with their stored text."""
+    from codex7.sources.web import PageState, open_website
+
+    ref = parse_library_id(req.library, allow_version=False)
+    with db.pool.connection() as conn:
+        lib = libraries.get_owned_library(conn, ref.library_id, req.workspace_id)
+        existing = versions.get_version(conn, lib.id, version) if lib else None
+        stored = web_pages.load(conn, existing.id) if existing else []
+    previous = {row["url"]: PageState.from_dict(row) for row in stored}
+    reporter.update(stage="crawling", force=True)
+
+    def crawled(done: int, known: int) -> None:
+        reporter.update(files_done=done, files_total=known)
+        lease.checkpoint()  # a cancel stops the crawl
+
+    site = open_website(url, options, previous=previous, progress=crawled)
+    # Record the URL the crawl settled on; `web:` keeps a refresh from taking it for a git remote.
+    location = site.url if website_url(site.url) == site.url else WEB_PREFIX + site.url
+    return SourceRead(
+        files=site.files,
+        kind="web",
+        location=location,
+        named=derive_site_name(site.name, site.description, ref.org, ref.project),
+        problems={
+            "skipped": [{"path": s.url, "reason": s.reason} for s in site.skipped],
+            "unresolved_includes": [],
+        },
+        site=site,
+    )
+
+
+def stored_site_files(db: Database, version_id: int) -> list[SourceFile]:
+    """A crawled version's pages as its last crawl read them, in the same order: what
+    re-embedding chunks again without fetching anything. Empty when none are stored."""
+    with db.pool.connection() as conn:
+        rows = web_pages.load(conn, version_id)
+    return [SourceFile(r["path"], r["text"], r["url"]) for r in rows if r["text"] is not None]
 
 
 def files_fingerprint(files: list[SourceFile], max_tokens: int, model: str) -> str:
@@ -103,6 +241,7 @@ def embed_new(
     *,
     job_id: int | None = None,
     checkpoint: Checkpoint | None = None,
+    workspace_id: int | None = None,
 ) -> tuple[np.ndarray, int]:
     """Vectors for every chunk, reusing known ones by hash (published documents, then the
     checkpoints of earlier runs, then the file cache); returns (vectors, newly embedded).
@@ -112,11 +251,12 @@ def embed_new(
     may stop the run.
     """
     unique = list(dict.fromkeys(hashes))
-    space = embedder.vector_space
+    space = reuse_space(embedder.vector_space, workspace_id)
     known: dict[str, np.ndarray] = {}
     with db.pool.connection() as conn:
         for start in range(0, len(unique), LOOKUP_BATCH):
-            known.update(documents.vectors_for_hashes(conn, unique[start : start + LOOKUP_BATCH]))
+            part = unique[start : start + LOOKUP_BATCH]
+            known.update(documents.vectors_for_hashes(conn, part, workspace_id))
         missing = split_known(unique, known)
         for start in range(0, len(missing), LOOKUP_BATCH):
             known.update(checkpoints.get_many(conn, space, missing[start : start + LOOKUP_BATCH]))
@@ -151,6 +291,52 @@ def embed_new(
     return vectors, len(todo)
 
 
+def reuse_space(space: str, workspace_id: int | None) -> str:
+    """Where a job of WORKSPACE_ID keeps and finds checkpointed and cached vectors: apart from
+    every other workspace's, so that what one workspace indexes never makes another's run
+    faster or its counts different (docs/team.md). The default workspace keeps the plain space."""
+    return space if workspace_id is None else f"{space}#workspace={workspace_id}"
+
+
+def visibility_of(req: IndexRequest) -> str | None:
+    if req.private is None:
+        return None
+    return libraries.PRIVATE if req.private else libraries.PUBLIC
+
+
+def _audit(
+    conn: Connection,
+    req: IndexRequest,
+    before: libraries.LibraryRow | None,
+    version: str,
+    existed: bool,
+    unchanged: bool,
+) -> None:
+    """The run in the audit log: the version added or refreshed, and a visibility change."""
+    ref = parse_library_id(req.library, allow_version=False)
+    actor = req.actor or "local"
+    action = "library.refreshed" if existed else "library.added"
+    detail: dict[str, Any] = {"source": req.source, "unchanged": unchanged}
+    audit.record(
+        conn,
+        workspace_id=req.workspace_id,
+        actor=actor,
+        action=action,
+        target=f"{ref.library_id}/{version}",
+        detail=detail,
+    )
+    wanted = visibility_of(req)
+    if before is not None and wanted is not None and before.visibility != wanted:
+        audit.record(
+            conn,
+            workspace_id=req.workspace_id,
+            actor=actor,
+            action="library.visibility",
+            target=ref.library_id,
+            detail={"from": before.visibility, "to": wanted},
+        )
+
+
 def _finished(
     lease: JobLease,
     conn: Connection,
@@ -182,17 +368,17 @@ def _unchanged(
     lib: libraries.LibraryRow,
     existing: versions.VersionRow,
     n_files: int,
-    source: OpenedSource,
+    source: SourceRead,
     reporter: Reporter,
     progress: Progress,
 ) -> IndexResult:
-    """Nothing to do but record the run (and flip latest if asked)."""
+    """Nothing to do but record the run (and flip latest if asked; a website's new validators)."""
     n = existing.document_count
     lease.checkpoint()
     progress.files_total, progress.files_done, progress.chunks = n_files, n_files, n
     progress.embedded, progress.reused = 0, n
     with db.pool.connection() as conn, conn.transaction():
-        if req.name or req.description:
+        if req.name or req.description or visibility_of(req):
             libraries.upsert_library(
                 conn,
                 org=lib.org,
@@ -201,10 +387,14 @@ def _unchanged(
                 description=req.description,
                 repository_url=None,
                 rules=None,
+                owner=lib.workspace_id,
+                visibility=visibility_of(req),
             )
+        _audit(conn, req, lib, existing.version, True, True)
         if req.latest:
             versions.set_latest(conn, lib.id, existing.id)
         indexing.touch_indexed(conn, existing.id)
+        source.store_pages(conn, existing.id)
         row = versions.get_version(conn, lib.id, existing.version)
         result = IndexResult(
             lib.identifier,
@@ -218,7 +408,8 @@ def _unchanged(
             source.commit,
             progress.elapsed,
             bool(row and row.is_latest),
-            **source_problems(source),
+            **source.problems,
+            crawl=source.crawl,
         )
         _finished(lease, conn, result, progress, lib.id, existing.id)
     reporter.update(stage="done", force=True)
@@ -234,15 +425,20 @@ def index_version(
     on_progress: ProgressCallback | None = None,
     embedding_cache: EmbeddingCache | None = None,
     lease: JobLease | None = None,
+    web_options: WebOptions | None = None,
 ) -> IndexResult:
     """Index one version and publish it in one transaction.
 
     `lease` holds a queued job that a worker (or `run_inline`) claimed: the run is that job.
     Without one, a job row is created here, running at once in this process.
+    `web_options` are the server's crawl settings (CODEX7_FETCH_*: the allow-list, limits);
+    the request's own crawl options go on top. Without them a crawl uses the defaults, which
+    refuse every non-public address.
     """
     ref = parse_library_id(req.library, allow_version=False)
+    run = (cache_dir, on_progress, embedding_cache)
     if lease is not None:
-        return _run_job(db, embedder, req, cache_dir, on_progress, embedding_cache, lease)
+        return _run_job(db, embedder, req, *run, lease, web_options)
     version = default_version(req)
     with db.pool.connection() as conn:
         check_space(conn, embedder.provider, embedder.model, None)
@@ -258,7 +454,7 @@ def index_version(
         )
     assert job.lease_owner is not None
     with JobLease(db, job.id, job.lease_owner, seconds=DEFAULT_LEASE) as own:
-        return _run_job(db, embedder, req, cache_dir, on_progress, embedding_cache, own)
+        return _run_job(db, embedder, req, *run, own, web_options)
 
 
 def _run_job(
@@ -269,12 +465,15 @@ def _run_job(
     on_progress: ProgressCallback | None,
     embedding_cache: EmbeddingCache | None,
     lease: JobLease,
+    web_options: WebOptions | None = None,
 ) -> IndexResult:
     progress = Progress()
     lease.progress = progress
     reporter = Reporter(progress, on_progress, lambda p: lease.beat())
     try:
-        return _index(db, embedder, req, cache_dir, embedding_cache, lease, reporter, progress)
+        return _index(
+            db, embedder, req, cache_dir, embedding_cache, lease, reporter, progress, web_options
+        )
     except BaseException as exc:
         lease.settle(exc)
         raise
@@ -289,6 +488,7 @@ def _index(
     lease: JobLease,
     reporter: Reporter,
     progress: Progress,
+    web_options: WebOptions | None = None,
 ) -> IndexResult:
     ref = parse_library_id(req.library, allow_version=False)
     with db.pool.connection() as conn:
@@ -297,19 +497,22 @@ def _index(
     with db.pool.connection() as conn:
         jobs.set_version(conn, lease.job_id, version)
     lease.beat()  # the job row says "reading" (a fetch can take a while); no progress line yet
-    source = open_source(req.source, ref=req.ref, cache_dir=cache_dir)
-    rules = SelectionRules.build(
-        source.config,
-        folders=req.folders,
-        exclude_folders=req.exclude_folders,
-        exclude_files=req.exclude_files,
-    )
-    files = read_files(source, rules)
+    url = website_url(req.source, req.ref)
+    if url is not None:
+        if web_options is None:
+            from codex7.sources.web import WebOptions
+
+            web_options = WebOptions()
+        options = crawl_options(web_options, req.crawl)
+        source = crawl_site(db, url, req, version, options, reporter, lease)
+    else:
+        source = open_files(req, ref.org, ref.project, cache_dir)
+    files = source.files
     n_files = len(files)
     max_tokens = min(embedder.max_tokens, MAX_CHUNK_TOKENS)
     files_fp = files_fingerprint(files, max_tokens, embedder.model)
     with db.pool.connection() as conn:
-        lib = libraries.get_library(conn, ref.library_id)
+        lib = libraries.get_owned_library(conn, ref.library_id, req.workspace_id)
         existing = versions.get_version(conn, lib.id, version) if lib else None
     if (
         existing is not None
@@ -339,19 +542,20 @@ def _index(
         embedding_cache,
         job_id=lease.job_id,
         checkpoint=lease.checkpoint,
+        workspace_id=req.workspace_id,
     )
     lease.checkpoint()
     reporter.update(stage="publishing", force=True)
-    source_info: dict[str, Any] = {
-        "kind": source.kind,
-        "spec": source.location,
-        "ref": req.ref,
-        "folders": req.folders,
-        "exclude_folders": req.exclude_folders,
-        "exclude_files": req.exclude_files,
-    }
+    source_info = source.source_info(req)
     cfg = source.config
-    named = derive_name(source.root, ref.org, ref.project, cfg)
+    named = source.named
+    metadata: dict[str, Any] = {
+        "previous_versions": cfg.previous_versions,
+        "files": n_files,
+        "fingerprint": files_fp,
+    }
+    if source.site is not None:
+        metadata["site"] = {"url": source.site.url, "discovery": source.site.discovery}
     pub = Publication(
         org=ref.org,
         project=ref.project,
@@ -359,16 +563,14 @@ def _index(
         name=libraries.name_to_publish(lib, req.name, named.name),
         description=libraries.description_to_publish(lib, req.description, named.description),
         repository_url=source.web_base.rsplit("/", 2)[0] if source.web_base else None,
-        rules=cfg.rules if (cfg.rules or source.kind != "local") else None,
+        rules=cfg.rules if (cfg.rules or source.kind not in ("local", "web")) else None,
         git_commit=source.commit,
         source=source_info,
-        metadata={
-            "previous_versions": cfg.previous_versions,
-            "files": n_files,
-            "fingerprint": files_fp,
-        },
+        metadata=metadata,
         source_type=source.kind,
         latest=req.latest,
+        owner=req.workspace_id,
+        visibility=visibility_of(req),
     )
     progress.embedded, progress.reused = embedded, len(chunks) - embedded
     with db.pool.connection() as conn, conn.transaction():
@@ -382,7 +584,9 @@ def _index(
             model=embedder.model,
             dimensions=vectors.shape[1],
         )
-        lib = libraries.get_library(conn, ref.library_id)
+        source.store_pages(conn, version_id)
+        _audit(conn, req, lib, version, existing is not None, False)
+        lib = libraries.get_owned_library(conn, ref.library_id, req.workspace_id)
         row = versions.get_version(conn, library_id, version)
         if lib is not None:
             libraries.record_name_sources(
@@ -405,9 +609,11 @@ def _index(
             source.commit,
             progress.elapsed,
             bool(row and row.is_latest),
-            **source_problems(source),
+            **source.problems,
+            crawl=source.crawl,
         )
-        checkpoints.delete_published(conn, embedder.vector_space, hashes)
+        space = reuse_space(embedder.vector_space, req.workspace_id)
+        checkpoints.delete_published(conn, space, hashes)
         _finished(lease, conn, result, progress, library_id, version_id)
     reporter.update(stage="done", force=True)
     return result

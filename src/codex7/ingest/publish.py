@@ -29,6 +29,8 @@ class Publication:
     metadata: dict[str, Any]
     source_type: str
     latest: bool | None  # None: if it is the highest release (codex7.versions.becomes_latest)
+    owner: int | None = None  # the owning workspace (None: the default one)
+    visibility: str | None = None  # "public" / "private"; None: as it is (public when new)
 
 
 def publish(
@@ -57,6 +59,8 @@ def publish(
             description=pub.description,
             repository_url=pub.repository_url,
             rules=pub.rules,
+            owner=pub.owner,
+            visibility=pub.visibility,
         )
         # Concurrent publishes of one library wait here rather than race on is_latest.
         versions.lock_library_versions(conn, library_id)

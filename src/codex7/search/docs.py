@@ -42,13 +42,20 @@ class DocsResult:
     search_seconds: float = 0.0
     sections: list[Section] = field(default_factory=list)  # ranked, before the budget
     timings: dict[str, float] = field(default_factory=dict)  # ms per retrieval stage
+    lists: dict[str, list[int]] = field(default_factory=dict)  # retriever → chunk ids, best first
 
 
 def search_libraries(
-    conn: Connection, name: str, query: str | None = None, limit: int | None = None
+    conn: Connection,
+    name: str,
+    query: str | None = None,
+    limit: int | None = None,
+    *,
+    viewer: int | None = None,
 ) -> list[LibraryResult]:
-    """Libraries matching `name`, best first, ranked with `query`'s words (resolve-library-id)."""
-    stats = library_stats(conn)
+    """Libraries VIEWER sees (public ones and its workspace's) matching `name`, best first,
+    ranked with `query`'s words (resolve-library-id)."""
+    stats = library_stats(conn, viewer=viewer)
     snippets = {lib.identifier: lib.snippets for lib in stats}
     ranked = rank_libraries(stats, name, query, snippets)
     return [
@@ -125,11 +132,12 @@ def library_docs(
     default_tokens: int = 5000,
     *,
     version: str | None = None,
+    viewer: int | None = None,
 ) -> DocsResult:
-    """Documentation for `query` (or the overview when None) from one library version;
-    `version` (a name or a range) overrides the one in `library_id`."""
+    """Documentation for `query` (or the overview when None) from one library version VIEWER
+    sees (see resolve_target); `version` (a name or a range) overrides the one in `library_id`."""
     budget = clamp_tokens(tokens, default_tokens)
-    target = resolve_target(conn, library_id, version)
+    target = resolve_target(conn, library_id, version, viewer=viewer)
     version_id = target.version.id
     keyword_only = False
     notes: list[str] = [target.note] if target.note else []
@@ -137,6 +145,7 @@ def library_docs(
     embed_seconds = 0.0
     sections: list[Section] = []
     timings: dict[str, float] = {}
+    lists: dict[str, list[int]] = {}
     if query and query.strip():
         vector, problem = _embed(get_embedder(), query)
         embed_seconds = time.perf_counter() - t0
@@ -155,7 +164,7 @@ def library_docs(
             library_words=hybrid.name_words(lib.name, lib.project, lib.org),
             limit=candidate_limit(weights.overfetch, budget),
         )
-        sections, timings = retrieval.sections, retrieval.timings
+        sections, timings, lists = retrieval.sections, retrieval.timings, retrieval.lists
         snippets = section_snippets(sections, budget)
     else:
         ranked = hybrid.overview(conn, version_id, limit=max(80, budget // 60))
@@ -187,4 +196,5 @@ def library_docs(
         search_seconds=search_seconds,
         sections=sections,
         timings=timings,
+        lists=lists,
     )

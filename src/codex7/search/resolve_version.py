@@ -39,16 +39,21 @@ def pick_version(requested: str, versions: list[VersionRow]) -> VersionRow | Non
     return by_name[name] if name is not None else None
 
 
-def resolve_target(conn: Connection, library_id: str, version: str | None = None) -> Target:
+def resolve_target(
+    conn: Connection, library_id: str, version: str | None = None, *, viewer: int | None = None
+) -> Target:
     """The library and version to answer from. `version` (Context7's separate argument) overrides
     the ID's version, and when nothing indexed matches it the closest version answers, with a
-    note; a version in the ID alone must match, else VersionNotFound lists what is indexed."""
+    note; a version in the ID alone must match, else VersionNotFound lists what is indexed.
+    VIEWER is the workspace asking (None: the default one): it sees public libraries and its
+    own, in the answer and in the "did you mean" hint alike."""
     ref = parse_library_id(library_id)
-    lib = get_library(conn, ref.library_id)
+    lib = get_library(conn, ref.library_id, viewer)
     if lib is None:
         from codex7.search.resolve_library import rank_libraries
 
-        close = [c.identifier for c in rank_libraries(list_libraries(conn), ref.project, None)[:5]]
+        visible = list_libraries(conn, viewer)
+        close = [c.identifier for c in rank_libraries(visible, ref.project, None)[:5]]
         hint = f" Did you mean: {', '.join(close)}?" if close else ""
         raise LibraryNotFound(
             f'Library "{ref.library_id}" not found. Use resolve-library-id to find a valid library ID.{hint}',

@@ -28,7 +28,9 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.types import Receive, Scope, Send
 
 from codex7 import __version__
+from codex7.api.auth import AuthMiddleware
 from codex7.api.payloads import error_body
+from codex7.api.ratelimit import RateLimiter
 from codex7.api.routes import api_routes
 from codex7.api.security import transport_security
 from codex7.config import Settings
@@ -93,14 +95,21 @@ def build_app(
     port: int = 8000,
     security: TransportSecuritySettings | None = None,
     extra_routes: list[BaseRoute] | None = None,
+    limiter: RateLimiter | None = None,
 ) -> Starlette:
     """The web application `codex7 serve --transport http|sse` runs on HOST:PORT.
 
     `security` defaults to the Host/Origin policy for HOST:PORT (`api.security`); `extra_routes`
-    (a web UI, say) are matched after Codex7's own.
+    (a web UI, say) are matched after Codex7's own. Every request but /healthz passes the
+    authentication middleware (api/auth.py) with `limiter`'s limits (default: the settings').
     """
-    policy = security or transport_security(host, port)
     holder = server.holder
+    settings = holder.settings
+    policy = security or transport_security(host, port, settings.public_hosts)
+    holder.serve_remote()  # from now on every service call names its caller
+    limiter = limiter or RateLimiter(
+        settings.rate_limit, settings.rate_burst, settings.max_concurrent
+    )
     # The SDK's own factory creates the session manager we mount at /mcp; its Starlette app is
     # not used (its routes and lifespan are replaced by ours).
     server.streamable_http_app(stateless_http=True, json_response=True, transport_security=policy)
@@ -127,12 +136,18 @@ def build_app(
         *api_routes(holder, policy),
         *(extra_routes or []),
     ]
-    return Starlette(
+    app = Starlette(
         routes=routes,
-        middleware=[Middleware(RequestContext)],
+        middleware=[
+            Middleware(RequestContext),
+            Middleware(AuthMiddleware, holder=holder, limiter=limiter),
+        ],
         exception_handlers={HTTPException: http_error},
         lifespan=lifespan,
     )
+    app.state.codex7_holder = holder
+    app.state.rate_limiter = limiter
+    return app
 
 
 class SseSession:

@@ -13,6 +13,7 @@ from pydantic import Field, ValidationError
 from codex7.api.inputs import TOKENS_RULE, InputProblem, check_text, one_line, parse_tokens
 from codex7.errors import Codex7Error
 from codex7.search.render import render_libraries  # pure formatting of services' results
+from codex7.services.auth import Principal
 from codex7.services.docs import query_docs, search_libraries
 from codex7.services.state import AppState
 
@@ -111,14 +112,40 @@ def _state(ctx: Context) -> AppState:
     return cast(AppState, ctx.request_context.lifespan_context)
 
 
+def _principal(ctx: Context) -> Principal | None:
+    """Who calls: over HTTP, whom the authentication middleware let in (api/auth.py); over
+    stdio, None (the local user: CODEX7_WORKSPACE). An HTTP request without one is refused."""
+    request = ctx.request_context.request
+    if request is None:
+        return None
+    principal = getattr(getattr(request, "state", None), "principal", None)
+    if principal is None:
+        raise ToolError("This server answers authenticated callers only; send an API key.")
+    return cast(Principal, principal)
+
+
 def _docs(
-    ctx: Context, library_id: str, query: str | None, tokens: int | None, version: str | None = None
+    ctx: Context,
+    library_id: str,
+    query: str | None,
+    tokens: int | None,
+    version: str | None = None,
+    *,
+    tool: str,
 ) -> str:
     state = _state(ctx)
     if not library_id.strip():
         raise ToolError(f"libraryId is required: {LIBRARY_ID_HINT}")
     try:
-        result = query_docs(state, library_id, query, tokens, (version or "").strip() or None)
+        result = query_docs(
+            state,
+            library_id,
+            query,
+            tokens,
+            (version or "").strip() or None,
+            caller=tool,
+            principal=_principal(ctx),
+        )
     except Codex7Error as exc:
         raise ToolError(str(exc)) from None
     return result.text
@@ -235,7 +262,14 @@ def register_tools(server: Any) -> None:
         if not libraryName.strip():
             raise ToolError(f"libraryName is required: {HINTS['libraryName']}")
         try:
-            return render_libraries(search_libraries(_state(ctx), query, libraryName))
+            found = search_libraries(
+                _state(ctx),
+                query,
+                libraryName,
+                caller="resolve-library-id",
+                principal=_principal(ctx),
+            )
+            return render_libraries(found)
         except Codex7Error as exc:  # e.g. the database is unreachable: say so in one line
             raise ToolError(str(exc)) from None
 
@@ -245,7 +279,7 @@ def register_tools(server: Any) -> None:
     ) -> str:
         if not query.strip():
             raise ToolError(f"query is required: {HINTS['query']}")
-        return _docs(ctx, libraryId, query, None, version)
+        return _docs(ctx, libraryId, query, None, version, tool="query-docs")
 
     @text_tool(server, "get-library-docs", "Get Library Docs", DOCS_DESCRIPTION)
     def get_library_docs(
@@ -254,4 +288,6 @@ def register_tools(server: Any) -> None:
         topic: Topic = "",
         tokens: Tokens = None,
     ) -> str:
-        return _docs(ctx, context7CompatibleLibraryID, topic or None, tokens)
+        return _docs(
+            ctx, context7CompatibleLibraryID, topic or None, tokens, tool="get-library-docs"
+        )

@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from codex7.errors import Codex7Error, LibraryNotFound, VersionNotFound
+from codex7.errors import AuthError, Codex7Error, LibraryNotFound, VersionNotFound
 from codex7.ids import parse_library_id
+from codex7.services.audit import record_in
+from codex7.services.auth import Principal, acting
 from codex7.store import libraries as library_store
 from codex7.store import schedules as schedule_store
 from codex7.store import versions as version_store
@@ -31,6 +33,7 @@ class LibrarySummary:
     chunks: int  # of all versions
     indexed_at: datetime | None  # the most recent indexing of any version
     refresh_every: timedelta | None  # scheduled refresh; None: refreshed by hand only
+    visibility: str = "public"  # or "private": its workspace's keys only
 
 
 @dataclass
@@ -55,13 +58,16 @@ class RefreshTarget:
     library_id: str
     version: str
     source: dict[str, Any]  # as recorded when it was indexed
+    workspace_id: int | None = None  # the library's owner
+    private: bool = False
 
 
-def find_library(conn: Connection, library_id: str) -> LibraryRow:
-    """The library, else LibraryNotFound listing what is indexed."""
-    lib = library_store.get_library(conn, library_id)
+def find_library(conn: Connection, library_id: str, viewer: int | None = None) -> LibraryRow:
+    """The library VIEWER (a workspace; None: the default one) means, else LibraryNotFound
+    listing what it sees."""
+    lib = library_store.get_library(conn, library_id, viewer)
     if lib is None:
-        known = [x.identifier for x in library_store.list_libraries(conn)]
+        known = [x.identifier for x in library_store.list_libraries(conn, viewer)]
         hint = (
             f" Indexed libraries: {', '.join(known)}."
             if known
@@ -73,12 +79,26 @@ def find_library(conn: Connection, library_id: str) -> LibraryRow:
     return lib
 
 
-def _schedules(conn: Connection) -> dict[str, timedelta]:
-    """Refresh intervals by library ID (set with `codex7 schedule`)."""
-    return {s.identifier: s.every for s in schedule_store.list_schedules(conn)}
+def _schedules(conn: Connection) -> dict[int, timedelta]:
+    """Refresh intervals by library row (set with `codex7 schedule`)."""
+    return {s.library_id: s.every for s in schedule_store.list_schedules(conn)}
 
 
-def _summary(stats: LibraryStats, schedules: dict[str, timedelta]) -> LibrarySummary:
+def owned_library(conn: Connection, library_id: str, principal: Principal) -> LibraryRow:
+    """The library PRINCIPAL sees under LIBRARY_ID and may change: its workspace's own.
+    LibraryNotFound when it sees none; AuthError 403 for another workspace's public library."""
+    lib = find_library(conn, library_id, principal.workspace_id)
+    if lib.workspace_id != principal.workspace_id:
+        raise AuthError(
+            f"{lib.identifier} is a public library of another workspace: only that workspace's "
+            "admins can change it.",
+            status=403,
+            code="access_denied",
+        )
+    return lib
+
+
+def _summary(stats: LibraryStats, schedules: dict[int, timedelta]) -> LibrarySummary:
     return LibrarySummary(
         id=stats.identifier,
         name=stats.name,
@@ -87,7 +107,8 @@ def _summary(stats: LibraryStats, schedules: dict[str, timedelta]) -> LibrarySum
         versions=len(stats.versions),
         chunks=stats.chunks,
         indexed_at=stats.indexed_at,
-        refresh_every=schedules.get(stats.identifier),
+        refresh_every=schedules.get(stats.id),
+        visibility=stats.visibility,
     )
 
 
@@ -95,19 +116,24 @@ def _library_id(library_id: str) -> str:
     return parse_library_id(library_id, allow_version=False).library_id
 
 
-def list_libraries(state: AppState) -> list[LibrarySummary]:
-    """Every indexed library, by ID."""
+def list_libraries(state: AppState, *, principal: Principal | None = None) -> list[LibrarySummary]:
+    """Every library the caller sees (public ones and its workspace's), by ID."""
+    viewer = acting(state, principal).workspace_id
     with state.db.pool.connection() as conn:
         schedules = _schedules(conn)
-        return [_summary(s, schedules) for s in library_store.library_stats(conn)]
+        stats = library_store.library_stats(conn, viewer=viewer)
+        return [_summary(s, schedules) for s in stats]
 
 
-def describe_library(state: AppState, library_id: str) -> LibraryDetail:
+def describe_library(
+    state: AppState, library_id: str, *, principal: Principal | None = None
+) -> LibraryDetail:
     """One library with its versions, newest first."""
     identifier = _library_id(library_id)
+    viewer = acting(state, principal).workspace_id
     with state.db.pool.connection() as conn:
-        lib = find_library(conn, identifier)
-        (stats,) = library_store.library_stats(conn, identifier)
+        lib = find_library(conn, identifier, viewer)
+        (stats,) = library_store.library_stats(conn, viewer=viewer, library_id=lib.id)
         summary = _summary(stats, _schedules(conn))
         versions = [
             VersionSummary(
@@ -123,15 +149,17 @@ def describe_library(state: AppState, library_id: str) -> LibraryDetail:
     return LibraryDetail(summary=summary, versions=versions, rules=list(lib.rules))
 
 
-def remove(state: AppState, target: str) -> str:
+def remove(state: AppState, target: str, *, principal: Principal | None = None) -> str:
     """Remove a library (/org/project) with all its versions, or one version
     (/org/project/version; the newest release left becomes latest if it was). Returns what was
-    done, in one line."""
+    done, in one line. Only the library's own workspace removes it."""
     ref = parse_library_id(target)
+    who = acting(state, principal)
     with state.db.pool.connection() as conn, conn.transaction():
-        lib = find_library(conn, ref.library_id)
+        lib = owned_library(conn, ref.library_id, who)
         if ref.version is None:
-            library_store.delete_library(conn, ref.library_id)
+            library_store.delete_library(conn, ref.library_id, lib.workspace_id)
+            record_in(conn, lib.workspace_id, who.actor, "library.removed", ref.library_id)
             return f"Removed {ref.library_id} and all its versions."
         row = version_store.get_version(conn, lib.id, ref.version)
         if row is None:
@@ -146,10 +174,38 @@ def remove(state: AppState, target: str) -> str:
         version_store.delete_version(conn, row.id)
         if row.is_latest:
             version_store.set_latest(conn, lib.id, None)
+        record_in(
+            conn, lib.workspace_id, who.actor, "library.removed", f"{ref.library_id}/{ref.version}"
+        )
     return f"Removed {ref.library_id}/{ref.version}."
 
 
-def rename(state: AppState, library_id: str, name: str) -> LibrarySummary:
+def set_visibility(
+    state: AppState, library_id: str, private: bool, *, principal: Principal | None = None
+) -> LibrarySummary:
+    """Make the caller's library private to its workspace or public to every caller."""
+    identifier = _library_id(library_id)
+    who = acting(state, principal)
+    wanted = library_store.PRIVATE if private else library_store.PUBLIC
+    with state.db.pool.connection() as conn, conn.transaction():
+        lib = owned_library(conn, identifier, who)
+        before = library_store.set_visibility(conn, lib.id, wanted)
+        if before != wanted:
+            record_in(
+                conn,
+                lib.workspace_id,
+                who.actor,
+                "library.visibility",
+                identifier,
+                {"from": before, "to": wanted},
+            )
+        (stats,) = library_store.library_stats(conn, viewer=who.workspace_id, library_id=lib.id)
+        return _summary(stats, _schedules(conn))
+
+
+def rename(
+    state: AppState, library_id: str, name: str, *, principal: Principal | None = None
+) -> LibrarySummary:
     """Give a library another display name; re-indexing keeps it (like `index --name`)."""
     identifier = _library_id(library_id)
     name = " ".join(name.split())
@@ -157,16 +213,28 @@ def rename(state: AppState, library_id: str, name: str) -> LibrarySummary:
         raise Codex7Error(
             f"A library name must be 1 to {MAX_NAME} characters of text, e.g. 'Next.js'."
         )
+    who = acting(state, principal)
     with state.db.pool.connection() as conn, conn.transaction():
-        find_library(conn, identifier)
-        library_store.rename_library(conn, identifier, name)
-        (stats,) = library_store.library_stats(conn, identifier)
+        lib = owned_library(conn, identifier, who)
+        library_store.rename_library(conn, lib.id, name)
+        (stats,) = library_store.library_stats(conn, viewer=who.workspace_id, library_id=lib.id)
         return _summary(stats, _schedules(conn))
 
 
-def refresh_targets(state: AppState, library_id: str | None) -> list[RefreshTarget]:
-    """Every version (of one library, or all) with the source it was indexed from."""
+def refresh_targets(
+    state: AppState, library_id: str | None, *, principal: Principal | None = None
+) -> list[RefreshTarget]:
+    """Every version (of one library, or all the caller's workspace owns) with the source it
+    was indexed from."""
+    who = acting(state, principal)
     with state.db.pool.connection() as conn:
-        lib = find_library(conn, _library_id(library_id)) if library_id else None
-        rows = version_store.recorded_versions(conn, lib.id if lib else None)
-    return [RefreshTarget(r.library, r.version, r.source) for r in rows]
+        if library_id:
+            libs = [owned_library(conn, _library_id(library_id), who)]
+        else:
+            visible = library_store.list_libraries(conn, who.workspace_id)
+            libs = [lib for lib in visible if lib.workspace_id == who.workspace_id]
+        return [
+            RefreshTarget(r.library, r.version, r.source, lib.workspace_id, lib.private)
+            for lib in libs
+            for r in version_store.recorded_versions(conn, lib.id)
+        ]

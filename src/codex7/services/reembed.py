@@ -20,7 +20,7 @@ from codex7.embeddings.base import Embedder
 from codex7.errors import Codex7Error
 from codex7.store import documents, lexical, vector_index
 from codex7.store import versions as version_store
-from codex7.store.database import Connection
+from codex7.store.database import Connection, Database
 from codex7.store.embedding_space import get_space, lock_space, rebind_space
 from codex7.store.versions import RecordedVersion
 
@@ -43,11 +43,16 @@ class Rebuilt:
 
 
 def embed_all(
-    embedder: Embedder, chunks: list[Any], hashes: list[str], cache: EmbeddingCache | None
+    embedder: Embedder,
+    chunks: list[Any],
+    hashes: list[str],
+    cache: EmbeddingCache | None,
+    space: str | None = None,
 ) -> tuple[np.ndarray, int]:
-    """Vectors for every chunk from the new model (the cache first); (vectors, newly embedded)."""
+    """Vectors for every chunk from the new model (the cache first, in SPACE: the owning
+    workspace's, see ingest.pipeline.reuse_space); (vectors, newly embedded)."""
     unique = list(dict.fromkeys(hashes))
-    space = embedder.vector_space
+    space = space or embedder.vector_space
     known = cache.get_many(space, unique) if cache is not None else {}
     text_of = {h: c.embed_text for h, c in zip(hashes, chunks, strict=True)}
     todo = sorted((h for h in unique if h not in known), key=lambda h: len(text_of[h]))
@@ -63,11 +68,23 @@ def embed_all(
 
 
 def rebuild(
-    target: RecordedVersion, embedder: Embedder, cache_dir: Any, cache: EmbeddingCache | None
+    target: RecordedVersion,
+    embedder: Embedder,
+    cache_dir: Any,
+    cache: EmbeddingCache | None,
+    db: Database | None = None,
 ) -> Rebuilt:
-    """Re-read, re-chunk and embed one version from its recorded source."""
+    """Re-read, re-chunk and embed one version from its recorded source (a website's pages as
+    its last crawl stored them: nothing is fetched)."""
     from codex7.ingest.dedupe import content_hash
-    from codex7.ingest.pipeline import MAX_CHUNK_TOKENS, chunk_files, files_fingerprint, read_files
+    from codex7.ingest.pipeline import (
+        MAX_CHUNK_TOKENS,
+        chunk_files,
+        files_fingerprint,
+        read_files,
+        reuse_space,
+        stored_site_files,
+    )
     from codex7.ingest.progress import Progress, Reporter
     from codex7.sources import open_source
     from codex7.sources.select import SelectionRules
@@ -75,18 +92,28 @@ def rebuild(
     spec = target.source.get("spec")
     if not spec:
         raise Codex7Error("no recorded source to re-read it from")
-    source = open_source(spec, ref=target.source.get("ref"), cache_dir=cache_dir)
-    rules = SelectionRules.build(
-        source.config,
-        folders=target.source.get("folders") or [],
-        exclude_folders=target.source.get("exclude_folders") or [],
-        exclude_files=target.source.get("exclude_files") or [],
-    )
-    files = read_files(source, rules)
+    commit, kind = None, "web"
+    if target.source.get("kind") == "web":
+        files = stored_site_files(db, target.version_id) if db is not None else []
+        if not files:
+            raise Codex7Error(
+                f"no stored pages of the website {spec}; run `codex7 refresh {target.library}`"
+            )
+    else:
+        source = open_source(spec, ref=target.source.get("ref"), cache_dir=cache_dir)
+        rules = SelectionRules.build(
+            source.config,
+            folders=target.source.get("folders") or [],
+            exclude_folders=target.source.get("exclude_folders") or [],
+            exclude_files=target.source.get("exclude_files") or [],
+        )
+        files = read_files(source, rules)
+        commit, kind = source.commit, source.kind
     max_tokens = min(embedder.max_tokens, MAX_CHUNK_TOKENS)
     chunks = chunk_files(files, max_tokens, embedder, Reporter(Progress(), None, None))
     hashes = [content_hash(c.embed_text) for c in chunks]
-    vectors, embedded = embed_all(embedder, chunks, hashes, cache)
+    space = reuse_space(embedder.vector_space, target.workspace_id)
+    vectors, embedded = embed_all(embedder, chunks, hashes, cache, space)
     fingerprint = files_fingerprint(files, max_tokens, embedder.model)
     return Rebuilt(
         target,
@@ -95,8 +122,8 @@ def rebuild(
         vectors,
         fingerprint,
         len(files),
-        source.commit,
-        source.kind,
+        commit,
+        kind,
         embedded,
     )
 
@@ -162,7 +189,7 @@ def reembed(state: AppState, report: Callable[[str], None] = lambda _: None) -> 
         rebuilt = []
         for target in targets:
             try:
-                r = rebuild(target, embedder, state.settings.data_dir / "git", cache)
+                r = rebuild(target, embedder, state.settings.data_dir / "git", cache, state.db)
             except Codex7Error as exc:
                 raise Codex7Error(
                     f"Cannot re-embed {target.label}: {str(exc).rstrip('.')}. Nothing was changed "

@@ -45,6 +45,7 @@ def run_claimed(
             from codex7.embeddings import get_embedder
             from codex7.embeddings.cache import EmbeddingCache
             from codex7.ingest.pipeline import index_version
+            from codex7.sources.web import WebOptions
 
             request = IndexRequest.from_json(job.request)
             embedder = get_embedder(settings)  # loading a model can take a while: lease held
@@ -61,6 +62,7 @@ def run_claimed(
                 on_progress=on_progress,
                 embedding_cache=cache,
                 lease=lease,
+                web_options=WebOptions.from_settings(settings),  # the operator's CODEX7_FETCH_*
             )
         finally:
             if cache is not None:

@@ -35,6 +35,12 @@ class AppState:
     settings: Settings
     db: Database
     _embedder: Embedder | None = None
+    # Serves remote callers (the web app): every service call must name its caller
+    # (codex7.services.auth.acting), never fall back to the local user.
+    remote: bool = False
+    # A key has existed (codex7.services.auth): anonymous callers stay refused, even while the
+    # database cannot be asked.
+    keys_seen: bool = False
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -121,18 +127,26 @@ class StateHolder:
         self._sessions = 0
         self._held = False
         self._at_exit = False
+        self._remote = False
 
     def get(self) -> AppState:
         with self._lock:
             if self._state is None:
                 db = open_database(self.settings, statement_timeout=self.settings.statement_timeout)
-                self._state = AppState(settings=self.settings, db=db)
+                self._state = AppState(settings=self.settings, db=db, remote=self._remote)
                 if not self._at_exit:
                     atexit.register(self.close)  # whatever else happens, the pool closes at exit
                     self._at_exit = True
                 if self.settings.warm_up:
                     self._state.warm_up()
             return self._state
+
+    def serve_remote(self) -> None:
+        """From now on the state answers remote callers only (see AppState.remote)."""
+        with self._lock:
+            self._remote = True
+            if self._state is not None:
+                self._state.remote = True
 
     def hold(self) -> AppState:
         """Open the state for the life of the process; sessions no longer close it."""

@@ -1,4 +1,7 @@
-"""Where documentation comes from: a local folder or a git repository at a ref.
+"""Where documentation comes from: a local folder, a git repository at a ref, or a website.
+
+Websites are crawled by `codex7.sources.web` (the pipeline calls `open_website` for a spec that
+`is_web_spec`); `open_source` opens folders and repositories.
 
 Files are read as their docs build would show them: include directives resolved (see
 `includes`), PDFs, notebooks and HTML converted to Markdown (see `formats`).
@@ -16,8 +19,9 @@ from codex7.sources.directives import MARKDOWN_SUFFIXES
 from codex7.sources.formats import UnreadableFile, read_document
 from codex7.sources.includes import Unresolved, resolve_includes
 from codex7.sources.select import Context7Config, SelectionRules, read_context7_json, select_files
+from codex7.sources.web.spec import website_url
 
-_REMOTE = re.compile(r"^(https?://|ssh://|git@|file://|github:|gitlab:)")
+_REMOTE = re.compile(r"^(https?://|ssh://|git@|file://|github:|gitlab:|web:)")
 
 
 @dataclass(frozen=True)
@@ -76,7 +80,14 @@ def absolute_spec(spec: str) -> str:
     return str(Path(spec).expanduser().resolve())
 
 
+def is_web_spec(spec: str, ref: str | None) -> bool:
+    """`web:<url>`, or an http(s) URL that is not a git remote (see `web.spec.website_url`)."""
+    return website_url(spec, ref) is not None
+
+
 def is_git_spec(spec: str, ref: str | None) -> bool:
+    if is_web_spec(spec, ref):
+        return False
     if _REMOTE.match(spec):
         return True
     return ref is not None and (Path(spec) / ".git").exists()
@@ -87,15 +98,22 @@ def local_folder(spec: str) -> Path:
     root = Path(spec).expanduser()
     if not root.is_dir():
         raise SourceError(
-            f"Source {spec!r} is not a folder or a git URL; give a docs folder, "
-            "a repository path with --ref, https://…, file://… or github:org/repo"
+            f"Source {spec!r} is not a folder or a git URL; give a docs folder, a repository "
+            "path with --ref, a git URL (https://…/repo.git, file://…, github:org/repo) or a "
+            "website (https://docs.example.com/)"
         )
     return root.resolve()
 
 
 def open_source(spec: str, *, ref: str | None = None, cache_dir: Path) -> OpenedSource:
-    """Pick local or git from the spec's shape: URLs and `github:o/r` are git, as is a local
-    repository when a ref is given; any other existing folder is read as it is on disk."""
+    """Pick local or git from the spec's shape: git URLs and `github:o/r` are git, as is a local
+    repository when a ref is given; any other existing folder is read as it is on disk. A
+    website is not opened here (the pipeline crawls it with `codex7.sources.web`)."""
+    if is_web_spec(spec, ref):
+        raise SourceError(
+            f"{spec} is a website; it is crawled with codex7.sources.web.open_website, not opened "
+            "as a folder or repository (a git remote ends in .git or is a forge's /owner/repo)"
+        )
     if is_git_spec(spec, ref):
         from codex7.sources.git import checkout
 

@@ -185,3 +185,15 @@ def derive_name(
         if cleaned and not is_generic(cleaned):
             return DerivedName(cleaned, _clean(desc) or description, label)
     return DerivedName(fallback_name(org, project), description, "id")
+
+
+def derive_site_name(
+    name: str | None, description: str | None, org: str, project: str
+) -> DerivedName:
+    """A website's name and description as its crawl found them (llms.txt's H1 and summary,
+    og:site_name or <title>, the meta description), cleaned and judged like the names above;
+    the ID when the site names nothing usable."""
+    cleaned, summary = _clean(name), _clean(description)
+    if cleaned and not is_generic(cleaned):
+        return DerivedName(cleaned, summary, "site")
+    return DerivedName(fallback_name(org, project), summary, "id")

@@ -12,17 +12,24 @@ from codex7.lexical import document_identifiers
 from codex7.records import Chunk
 
 
-def vectors_for_hashes(conn: psycopg.Connection, hashes: Sequence[str]) -> dict[str, np.ndarray]:
-    """Stored embeddings for any of these content hashes, from any library or version."""
+def vectors_for_hashes(
+    conn: psycopg.Connection, hashes: Sequence[str], workspace_id: int | None = None
+) -> dict[str, np.ndarray]:
+    """Stored embeddings for any of these content hashes, from the libraries WORKSPACE_ID may
+    reuse: public ones and its own (None: the default workspace's, all public). Another
+    workspace's private text is never reused, so a job's counts say nothing about it."""
     if not hashes:
         return {}
     rows = conn.execute(
         """
-        SELECT DISTINCT ON (content_hash) content_hash, embedding
-        FROM documents
-        WHERE content_hash = ANY(%s) AND embedding IS NOT NULL
+        SELECT DISTINCT ON (d.content_hash) d.content_hash, d.embedding
+        FROM documents d
+        JOIN versions v ON v.id = d.version_id
+        JOIN libraries l ON l.id = v.library_id
+        WHERE d.content_hash = ANY(%s) AND d.embedding IS NOT NULL
+          AND (l.visibility = 'public' OR l.workspace_id = %s)
         """,
-        (list(hashes),),
+        (list(hashes), workspace_id),
     ).fetchall()
     return {h: e.to_numpy() if hasattr(e, "to_numpy") else np.asarray(e) for h, e in rows}
 

@@ -152,31 +152,50 @@ def get(conn: psycopg.Connection, job_id: int) -> Job | None:
     return _one(conn, "SELECT * FROM indexing_jobs WHERE id = %s", (job_id,))
 
 
-def list_jobs(conn: psycopg.Connection, limit: int = 20, status: str | None = None) -> list[Job]:
-    """Newest first; only `status` if given."""
+def list_jobs(
+    conn: psycopg.Connection,
+    limit: int = 20,
+    status: str | None = None,
+    *,
+    scoped: bool = False,
+    workspace_id: int | None = None,
+) -> list[Job]:
+    """Newest first; only `status` if given; SCOPED: only the jobs of WORKSPACE_ID (the one its
+    request names; None: the default workspace)."""
     return _all(
         conn,
         """
         SELECT * FROM indexing_jobs
-        WHERE %(status)s::text IS NULL OR status = %(status)s
+        WHERE (%(status)s::text IS NULL OR status = %(status)s)
+          AND (NOT %(scoped)s
+               OR (request->>'workspace_id')::bigint IS NOT DISTINCT FROM %(ws)s::bigint)
         ORDER BY id DESC
         LIMIT %(limit)s
         """,
-        {"status": status, "limit": limit},
+        {"status": status, "limit": limit, "scoped": scoped, "ws": workspace_id},
     )
 
 
-def active_for(conn: psycopg.Connection, library: str, version: str) -> Job | None:
-    """A queued or running job for this library version, if there is one."""
+def workspace_of(job: Job) -> int | None:
+    """The workspace a job indexes for (None: the default one)."""
+    value = job.request.get("workspace_id")
+    return int(value) if value is not None else None
+
+
+def active_for(
+    conn: psycopg.Connection, library: str, version: str, workspace_id: int | None = None
+) -> Job | None:
+    """A queued or running job for this library version of WORKSPACE_ID, if there is one."""
     return _one(
         conn,
         """
         SELECT * FROM indexing_jobs
         WHERE library = %s AND version = %s AND status IN ('queued', 'running')
+          AND (request->>'workspace_id')::bigint IS NOT DISTINCT FROM %s::bigint
         ORDER BY id
         LIMIT 1
         """,
-        (library, version),
+        (library, version, workspace_id),
     )
 
 

@@ -130,6 +130,7 @@ class RecordedVersion:
     version: str
     source: dict[str, Any]
     indexed_at: datetime | None
+    workspace_id: int | None = None  # the library's owner (None: the default workspace)
 
     @property
     def label(self) -> str:
@@ -137,7 +138,8 @@ class RecordedVersion:
 
 
 _RECORDED_SQL = """
-SELECT v.id AS version_id, l.identifier AS library, v.version, v.source, v.indexed_at
+SELECT v.id AS version_id, l.identifier AS library, v.version, v.source, v.indexed_at,
+       l.workspace_id
 FROM versions v JOIN libraries l ON l.id = v.library_id
 WHERE %(library)s::bigint IS NULL OR l.id = %(library)s
 ORDER BY l.identifier, v.version_normalized
