@@ -66,6 +66,7 @@ def test_index_list_versions_remove_and_jobs(env: dict[str, str], docs: Path) ->
             "latest": "2.0",
             "versions": 2,
             "chunks": 4,
+            "visibility": "public",
             "description": "",
         }
     ]

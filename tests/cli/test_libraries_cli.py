@@ -43,6 +43,7 @@ def test_rename_then_list_versions_and_remove(settings: Settings, tmp_path: Path
         "latest": "2.0",
         "versions": 2,
         "chunks": 2,
+        "visibility": "public",
         "description": "",
     }
     assert datetime.fromisoformat(listed["indexed_at"])
@@ -53,6 +54,7 @@ def test_rename_then_list_versions_and_remove(settings: Settings, tmp_path: Path
         "latest",
         "versions",
         "chunks",
+        "visibility",
         "indexed_at",
         "description",
     ]

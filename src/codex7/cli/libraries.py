@@ -35,13 +35,14 @@ def libraries_cmd(as_json: bool) -> None:
             s.latest or "",
             s.versions,
             s.chunks,
+            s.visibility,
             _when(s.indexed_at),
             s.description or "",
         ]
         for s in list_libraries(open_app())
     ]
     echo_rows(
-        ["id", "name", "latest", "versions", "chunks", "indexed_at", "description"],
+        ["id", "name", "latest", "versions", "chunks", "visibility", "indexed_at", "description"],
         rows,
         as_json=as_json,
         empty="No libraries indexed yet. Index one with: codex7 index ./docs --library /org/project",
