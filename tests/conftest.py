@@ -20,7 +20,8 @@ from codex7.config import Settings
 from codex7.store.migrate import migrate
 from tests.paths import CORPUS, REPO, SHARED  # noqa: F401  (re-exported for tests)
 
-pytest_plugins = ["tests.corpus"]  # indexed_corpus and http_server fixtures
+# indexed_corpus and http_server fixtures; fake_provider
+pytest_plugins = ["tests.corpus", "tests.fakes"]
 
 _SCRUBBED = ("DATABASE_URL", "OPENAI_API_KEY", "OPENAI_BASE_URL")
 

@@ -129,6 +129,19 @@ def dev_queries() -> list[dict]:
     ]
 
 
+# The MCP initialize request, a client's first frame to the server.
+INITIALIZE = {
+    "jsonrpc": "2.0",
+    "id": 1,
+    "method": "initialize",
+    "params": {
+        "protocolVersion": "2025-06-18",
+        "capabilities": {},
+        "clientInfo": {"name": "t", "version": "1"},
+    },
+}
+
+
 def server_env(corpus: IndexedCorpus, **extra: str) -> dict[str, str]:
     keep = {
         k: v for k, v in os.environ.items() if not k.startswith("CODEX7_") and k != "DATABASE_URL"

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
+import pytest
 
+from codex7.config import Settings
+from codex7.embeddings import registry
 from codex7.embeddings.base import Embedder, WrappedEmbedder
 
 
@@ -58,3 +63,25 @@ class CountingEmbedder(WrappedEmbedder):
             raise RuntimeError("embedding service went away")
         self.texts += texts
         return self.inner.embed_batch(texts)
+
+
+def fake_settings(settings: Settings, **extra: Any) -> Settings:
+    """SETTINGS embedding with the fake provider (model fake-8), without warm-up; EXTRA on top."""
+    return settings.model_copy(
+        update={
+            "embedding_provider": "fake",
+            "embedding_model": "fake-8",
+            "warm_up": False,
+            **extra,
+        }
+    )
+
+
+@pytest.fixture
+def fake_provider() -> Iterator[None]:
+    """The embedding provider "fake" for one test: a FakeEmbedder named by the settings' model.
+
+    A plugin of tests/conftest.py: `pytest.mark.usefixtures("fake_provider")` asks for it."""
+    registry.register_provider("fake", lambda s: FakeEmbedder(s.model_name))
+    yield
+    registry.unregister_provider("fake")

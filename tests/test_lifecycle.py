@@ -19,7 +19,7 @@ from typing import IO
 import psutil
 import pytest
 
-from tests.corpus import _free_port
+from tests.corpus import INITIALIZE, _free_port
 
 DEADLINE = 120.0  # seconds: a first start runs initdb and the migrations
 
@@ -134,17 +134,7 @@ def start_http(proc: subprocess.Popen, log: IO[bytes], port: int) -> str:
 
 def start_stdio(proc: subprocess.Popen) -> None:
     assert proc.stdin and proc.stdout
-    hello = {
-        "jsonrpc": "2.0",
-        "id": 1,
-        "method": "initialize",
-        "params": {
-            "protocolVersion": "2025-06-18",
-            "capabilities": {},
-            "clientInfo": {"name": "t", "version": "1"},
-        },
-    }
-    proc.stdin.write((json.dumps(hello) + "\n").encode())
+    proc.stdin.write((json.dumps(INITIALIZE) + "\n").encode())
     proc.stdin.flush()
     assert json.loads(proc.stdout.readline())["id"] == 1
 

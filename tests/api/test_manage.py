@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,31 +13,15 @@ import pytest
 from pydantic import SecretStr
 
 from codex7.config import Settings
-from codex7.embeddings import registry
-from tests.api.live import live_app
-from tests.fakes import FakeEmbedder
+from tests.fakes import fake_settings
+from tests.live import live_app
 
 ADMIN = "c7-admin-key-for-tests"
 READER = "c7-reader-key-for-tests"
 AS_ADMIN = {"Authorization": f"Bearer {ADMIN}"}
 
 
-@pytest.fixture(autouse=True)
-def fake_provider() -> Iterator[None]:
-    registry.register_provider("fake", lambda s: FakeEmbedder(s.model_name))
-    yield
-    registry.unregister_provider("fake")
-
-
-def configured(settings: Settings, **extra: Any) -> Settings:
-    return settings.model_copy(
-        update={
-            "embedding_provider": "fake",
-            "embedding_model": "fake-8",
-            "warm_up": False,
-            **extra,
-        }
-    )
+pytestmark = pytest.mark.usefixtures("fake_provider")
 
 
 @pytest.fixture
@@ -83,7 +66,7 @@ def add_widgets(client: httpx.Client, docs: Path, version: str = "1.0") -> dict:
 
 def test_add_follow_rename_remove(settings: Settings, docs: Path) -> None:
     with (
-        live_app(configured(settings, admin_keys=SecretStr(ADMIN)), worker=True) as base,
+        live_app(fake_settings(settings, admin_keys=SecretStr(ADMIN)), worker=True) as base,
         # A key exists, so anonymous callers are refused (docs/team.md): the admin key reads too.
         httpx.Client(base_url=base, timeout=30, headers=AS_ADMIN) as client,
     ):
@@ -142,7 +125,7 @@ def test_add_follow_rename_remove(settings: Settings, docs: Path) -> None:
 def test_writes_need_a_configured_admin_key(settings: Settings, docs: Path) -> None:
     body = {"source": str(docs), "library": "/acme/widgets", "version": "1.0"}
     with (
-        live_app(configured(settings)) as base,
+        live_app(fake_settings(settings)) as base,
         httpx.Client(base_url=base, timeout=30) as client,
     ):
         refused = client.post("/api/manage/libraries", json=body, headers=AS_ADMIN)
@@ -153,7 +136,7 @@ def test_writes_need_a_configured_admin_key(settings: Settings, docs: Path) -> N
         assert client.get("/api/manage/libraries").status_code == 200  # reads stay open
 
     with (
-        live_app(configured(settings, admin_keys=SecretStr(f"other, {ADMIN}"))) as base,
+        live_app(fake_settings(settings, admin_keys=SecretStr(f"other, {ADMIN}"))) as base,
         httpx.Client(base_url=base, timeout=30) as client,
     ):
         for headers in ({}, {"Authorization": "Bearer wrong"}):
@@ -170,7 +153,7 @@ def test_writes_need_a_configured_admin_key(settings: Settings, docs: Path) -> N
 def test_reads_follow_the_api_keys(settings: Settings) -> None:
     keys = {"api_keys": SecretStr(READER), "admin_keys": SecretStr(ADMIN)}
     with (
-        live_app(configured(settings, **keys)) as base,
+        live_app(fake_settings(settings, **keys)) as base,
         httpx.Client(base_url=base, timeout=30) as client,
     ):
         denied = client.get("/api/manage/jobs")
@@ -185,7 +168,7 @@ def test_reads_follow_the_api_keys(settings: Settings) -> None:
 
 def test_cancel_a_queued_job_and_its_stream_ends_at_once(settings: Settings, docs: Path) -> None:
     with (
-        live_app(configured(settings, admin_keys=SecretStr(ADMIN))) as base,  # no worker
+        live_app(fake_settings(settings, admin_keys=SecretStr(ADMIN))) as base,  # no worker
         httpx.Client(base_url=base, timeout=30, headers=AS_ADMIN) as client,
     ):
         job = add_widgets(client, docs)
@@ -285,7 +268,7 @@ def test_errors_are_json_with_the_right_status(
     content = body if isinstance(body, bytes) else None
     payload = body if not isinstance(body, bytes) else None
     with (
-        live_app(configured(settings, admin_keys=SecretStr(ADMIN))) as base,
+        live_app(fake_settings(settings, admin_keys=SecretStr(ADMIN))) as base,
         httpx.Client(base_url=base, timeout=30, headers=AS_ADMIN) as client,
     ):
         r = client.request(method, path, content=content, json=payload)
@@ -303,7 +286,7 @@ def test_request_ids_and_the_access_log(
     caplog.set_level(logging.INFO, logger="codex7.access")
     keys = {"api_keys": SecretStr(READER), "admin_keys": SecretStr(ADMIN)}
     with (
-        live_app(configured(settings, **keys)) as base,
+        live_app(fake_settings(settings, **keys)) as base,
         httpx.Client(base_url=base, timeout=30) as client,
     ):
         mine = client.get(

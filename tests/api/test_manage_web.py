@@ -5,7 +5,6 @@ the fetch guard refuses (or a crawl option out of range) is a 400 with the reaso
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -13,34 +12,20 @@ import pytest
 from pydantic import SecretStr
 
 from codex7.config import Settings
-from codex7.embeddings import registry
-from tests.api.live import live_app
-from tests.fakes import FakeEmbedder
+from tests.fakes import fake_settings
+from tests.live import live_app
 from tests.sources.websites import httpx_site, serve
 
 ADMIN = "c7-admin-key-for-web-tests"
 AS_ADMIN = {"Authorization": f"Bearer {ADMIN}"}
 
 
-@pytest.fixture(autouse=True)
-def fake_provider() -> Iterator[None]:
-    registry.register_provider("fake", lambda s: FakeEmbedder(s.model_name))
-    yield
-    registry.unregister_provider("fake")
+pytestmark = pytest.mark.usefixtures("fake_provider")
 
 
 def configured(settings: Settings, **extra: Any) -> Settings:
-    return settings.model_copy(
-        update={
-            "embedding_provider": "fake",
-            "embedding_model": "fake-8",
-            "embedding_cache": False,
-            "warm_up": False,
-            "admin_keys": SecretStr(ADMIN),
-            "fetch_rate": 500.0,
-            **extra,
-        }
-    )
+    defaults = {"embedding_cache": False, "admin_keys": SecretStr(ADMIN), "fetch_rate": 500.0}
+    return fake_settings(settings, **{**defaults, **extra})
 
 
 def finished(client: httpx.Client, job_id: int, deadline: float = 120) -> dict[str, Any]:

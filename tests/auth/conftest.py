@@ -4,50 +4,37 @@ moves."""
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from pydantic import SecretStr
 
 from codex7.api.ratelimit import RateLimiter
 from codex7.config import Settings
-from codex7.embeddings import registry
 from codex7.ingest.pipeline import IndexRequest, index_version
-from codex7.server.app import build_app, build_server
+from codex7.server.app import build_app
 from codex7.services.auth import ADMIN, READ, Principal
 from codex7.services.state import AppState, open_state
 from codex7.services.workspaces import create_key, create_workspace
-from tests.corpus import _free_port
-from tests.fakes import FakeEmbedder
+from tests.fakes import FakeEmbedder, fake_settings
+from tests.live import HOST, live_app
 
 ENV_ADMIN = "env-admin-key-for-team-tests"
 OPERATOR = Principal(None, "local", frozenset({READ, ADMIN}))
 
 
 @pytest.fixture(autouse=True)
-def fake_provider() -> Iterator[None]:
-    registry.register_provider("fake", lambda s: FakeEmbedder(s.model_name))
-    yield
-    registry.unregister_provider("fake")
+def _fake_embedder(fake_provider: None) -> None:
+    """Every team test embeds with the fake provider (tests/fakes.py)."""
 
 
 def team_settings(settings: Settings, **extra: Any) -> Settings:
-    return settings.model_copy(
-        update={
-            "embedding_provider": "fake",
-            "embedding_model": "fake-8",
-            "warm_up": False,
-            "admin_keys": SecretStr(ENV_ADMIN),
-            **extra,
-        }
-    )
+    return fake_settings(settings, **{"admin_keys": SecretStr(ENV_ADMIN), **extra})
 
 
 class Clock:
@@ -162,35 +149,15 @@ def team(team_state: AppState, tmp_path: Path) -> Team:
     return make_team(team_state, tmp_path)
 
 
-@contextmanager
 def serve(
     settings: Settings, *, limiter: RateLimiter | None = None, worker: bool = False
-) -> Iterator[str]:
+) -> AbstractContextManager[str]:
     """The web app under a real uvicorn on a free loopback port; yields its base URL."""
-    port = _free_port()
-    server = build_server(settings)
-    app = build_app(server, host="127.0.0.1", port=port, limiter=limiter)
-    state = server.holder.hold()
-    background: Any = None
-    if worker:
-        from codex7.services.worker import start_background_worker
 
-        background = start_background_worker(state)
-    http = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=http.run, name="team-app", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not http.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "the app did not start"
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        http.should_exit = True
-        thread.join(timeout=30)
-        if background is not None:
-            background.stop(10)
-        server.holder.close()
+    def make_app(server: Any, port: int) -> Any:
+        return build_app(server, host=HOST, port=port, limiter=limiter)
+
+    return live_app(settings, worker=worker, make_app=make_app)
 
 
 @pytest.fixture

@@ -15,21 +15,15 @@ from codex7.config import Settings
 from codex7.ingest.pipeline import IndexRequest, index_version
 from codex7.store.database import Database, open_database
 from tests.fakes import FakeEmbedder
+from tests.fastapi_docs import DIRECTIVE, NOT_IN_BUNDLE, clone_fastapi_docs
 from tests.gitrepo import git
-from tests.paths import SHARED
 
-BUNDLE = SHARED / "repos" / "fastapi-docs.bundle"
-DIRECTIVE = re.compile(r"\{![^}\n]*!\}|\{\*\s[^}\n]*\*\}|-8<-")
-# fastapi/openapi/docs.py (FastAPI's own source) is not in the trimmed bundle: h4's report.
-NOT_IN_BUNDLE = "docs/en/docs/how-to/configure-swagger-ui.md"
 TUTORIAL = "docs/en/docs/tutorial/"
 
 
 @pytest.fixture(scope="module")
 def fastapi_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    target = tmp_path_factory.mktemp("fastapi") / "fastapi"
-    git(target.parent, "clone", "-q", str(BUNDLE), str(target))
-    return target
+    return clone_fastapi_docs(tmp_path_factory)
 
 
 @pytest.fixture

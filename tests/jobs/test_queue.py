@@ -24,6 +24,20 @@ def claim_next(state: AppState, owner: str, lease: float = 60.0) -> job_store.Jo
         return job_store.claim_next(conn, owner, lease)
 
 
+def gated(embedders: Embedders) -> tuple[threading.Event, threading.Event]:
+    """Embedding waits at a gate: (entered, set once a call waits; gate, set it to let calls on)."""
+    entered, gate = threading.Event(), threading.Event()
+
+    class Gated(FakeEmbedder):
+        def embed_batch(self, texts: list[str]) -> np.ndarray:
+            entered.set()
+            assert gate.wait(30)
+            return super().embed_batch(texts)
+
+    embedders.use(Gated)
+    return entered, gate
+
+
 def test_concurrent_claims_skip_each_others_job(state: AppState, tmp_path: Path) -> None:
     docs = write_docs(tmp_path / "docs")
     a = jobs.enqueue(state, IndexRequest(str(docs), "/acme/a", "1"))
@@ -112,15 +126,7 @@ def test_expired_lease_is_retried_then_failed_with_the_reason(
 def test_cancelled_running_job_publishes_nothing(
     state: AppState, embedders: Embedders, tmp_path: Path
 ) -> None:
-    entered, gate = threading.Event(), threading.Event()
-
-    class Gated(FakeEmbedder):
-        def embed_batch(self, texts: list[str]) -> np.ndarray:
-            entered.set()
-            assert gate.wait(30)
-            return super().embed_batch(texts)
-
-    embedders.use(Gated)
+    entered, gate = gated(embedders)
     job = jobs.enqueue(state, IndexRequest(str(write_docs(tmp_path / "d")), "/acme/a", "1"))
     background = worker.start_background_worker(state)
     try:
@@ -216,15 +222,7 @@ def test_due_schedule_enqueues_exactly_one_refresh(state: AppState, tmp_path: Pa
 def test_worker_stop_puts_the_running_job_back(
     state: AppState, embedders: Embedders, tmp_path: Path
 ) -> None:
-    entered, gate = threading.Event(), threading.Event()
-
-    class Gated(FakeEmbedder):
-        def embed_batch(self, texts: list[str]) -> np.ndarray:
-            entered.set()
-            assert gate.wait(30)
-            return super().embed_batch(texts)
-
-    embedders.use(Gated)
+    entered, gate = gated(embedders)
     job = jobs.enqueue(state, IndexRequest(str(write_docs(tmp_path / "d")), "/acme/a", "1"))
     background = worker.start_background_worker(state)
     assert entered.wait(60)

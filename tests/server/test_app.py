@@ -14,18 +14,9 @@ from starlette.testclient import TestClient
 from codex7 import __version__
 from codex7.config import Settings
 from codex7.server.app import build_app, build_server
+from tests.corpus import INITIALIZE
 
 MCP_HEADERS = {"Accept": "application/json, text/event-stream"}
-INITIALIZE = {
-    "jsonrpc": "2.0",
-    "id": 1,
-    "method": "initialize",
-    "params": {
-        "protocolVersion": "2025-06-18",
-        "capabilities": {},
-        "clientInfo": {"name": "t", "version": "1"},
-    },
-}
 
 
 async def ui(_: Request) -> PlainTextResponse:

@@ -18,7 +18,7 @@ from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 
 from codex7 import __version__
-from tests.corpus import IndexedCorpus, running_server, server_env
+from tests.corpus import INITIALIZE, IndexedCorpus, running_server, server_env
 
 pytestmark = pytest.mark.anyio
 
@@ -46,16 +46,7 @@ async def test_stdio_session_lists_and_answers(indexed_corpus: IndexedCorpus) ->
 
 def test_stdio_stdout_carries_only_mcp_frames(indexed_corpus: IndexedCorpus) -> None:
     frames = [
-        {
-            "jsonrpc": "2.0",
-            "id": 1,
-            "method": "initialize",
-            "params": {
-                "protocolVersion": "2025-06-18",
-                "capabilities": {},
-                "clientInfo": {"name": "t", "version": "1"},
-            },
-        },
+        INITIALIZE,
         {"jsonrpc": "2.0", "method": "notifications/initialized"},
         {"jsonrpc": "2.0", "id": 2, "method": "tools/list"},
         {

@@ -3,7 +3,6 @@ docs_src/ is in the page text and its chunks, whichever include syntax the tag u
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
@@ -12,21 +11,14 @@ from codex7.chunking import chunk_file
 from codex7.sources import open_source
 from codex7.sources.select import SelectionRules
 from tests.fakes import FakeEmbedder
-from tests.gitrepo import git
-from tests.paths import SHARED
+from tests.fastapi_docs import DIRECTIVE, NOT_IN_BUNDLE, clone_fastapi_docs
 
-BUNDLE = SHARED / "repos" / "fastapi-docs.bundle"
-DIRECTIVE = re.compile(r"\{![^}\n]*!\}|\{\*\s[^}\n]*\*\}|-8<-")
-# The one include the trimmed bundle cannot satisfy: FastAPI's own source is not in it.
-NOT_IN_BUNDLE = "docs/en/docs/how-to/configure-swagger-ui.md"
 OPTIONAL_QUERY_CODE = "async def read_item(item_id: str, q: str | None = None):"
 
 
 @pytest.fixture(scope="module")
 def fastapi_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    target = tmp_path_factory.mktemp("fastapi") / "fastapi"
-    git(target.parent, "clone", "-q", str(BUNDLE), str(target))
-    return target
+    return clone_fastapi_docs(tmp_path_factory)
 
 
 @pytest.mark.parametrize("tag", ["0.115.0", "0.141.1"])

@@ -12,23 +12,20 @@ from __future__ import annotations
 import os
 import shutil
 import threading
-import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
-import uvicorn
 
 from codex7.cli.serve import web_app
 from codex7.config import Settings
 from codex7.embeddings import registry
-from codex7.server.app import build_server
 from codex7.store.migrate import migrate
-from tests.corpus import _free_port
 from tests.fakes import FakeEmbedder
+from tests.live import HOST, live_app
 from tests.paths import REPO
 
 # Read at import: the autouse clean_environ fixture removes CODEX7_* variables from each test.
@@ -105,34 +102,12 @@ def ui_settings(db_url: str, data_dir: Path, **extra: Any) -> Settings:
         )
 
 
-@contextmanager
-def live_ui(settings: Settings, *, worker: bool = False) -> Iterator[str]:
+def live_ui(settings: Settings, *, worker: bool = False) -> AbstractContextManager[str]:
     """The web app as `codex7 serve --transport http` builds it, on a free loopback port;
     yields the base URL. With WORKER, an in-process worker runs queued jobs."""
-    port = _free_port()
-    server = build_server(settings)
-    app = web_app(server, "127.0.0.1", port)
-    state = server.holder.hold()
-    background: Any = None
-    if worker:
-        from codex7.services.worker import start_background_worker
-
-        background = start_background_worker(state)
-    http = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=http.run, name="live-ui", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not http.started:  # readiness: uvicorn listens and the lifespan has run
-        assert thread.is_alive() and time.monotonic() < deadline, "the app did not start"
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        http.should_exit = True
-        thread.join(timeout=30)
-        if background is not None:
-            background.stop(10)
-        server.holder.close()
+    return live_app(
+        settings, worker=worker, make_app=lambda server, port: web_app(server, HOST, port)
+    )
 
 
 @pytest.fixture(scope="module")

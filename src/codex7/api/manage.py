@@ -33,7 +33,7 @@ from codex7.api.manage_inputs import (
     job_listing,
     library_changes,
 )
-from codex7.api.manage_payloads import detail_json, sse_event, summary_json
+from codex7.api.manage_payloads import detail_json, summary_json
 from codex7.api.payloads import error_body
 from codex7.errors import (
     Codex7Error,
@@ -46,6 +46,7 @@ from codex7.errors import (
 )
 from codex7.services import libraries
 from codex7.services.auth import Principal
+from codex7.services.job_stream import job_events
 from codex7.services.state import AppState, StateHolder
 
 if TYPE_CHECKING:
@@ -53,10 +54,6 @@ if TYPE_CHECKING:
 
 PREFIX = "/api/manage"
 MAX_BODY = 64 * 1024  # bytes of JSON a write may send
-POLL_SECONDS = 0.5  # how often a progress stream looks at its job
-KEEPALIVE_SECONDS = 15.0  # a comment line this often keeps proxies from closing a quiet stream
-# What a progress stream compares: a heartbeat alone is not progress.
-_NOT_PROGRESS = frozenset({"heartbeat_at", "lease_owner", "lease_expires_at"})
 
 ENDPOINTS = (
     "GET /api/manage/libraries, GET|PATCH|DELETE /api/manage/libraries/{org}/{project}, "
@@ -286,32 +283,13 @@ def _cancel(state: AppState, ident: int, principal: Principal | None) -> Job:
 async def _progress(
     holder: StateHolder, job: Job, principal: Principal | None
 ) -> AsyncIterator[str]:
-    """`progress` events while JOB changes, then `done` with its final state; the stream ends.
-
-    The job row is polled from here rather than through `jobs.follow`: a blocking iterator in a
-    worker thread could not be stopped when the client goes away.
-    """
+    """`progress` events while JOB changes, then `done` with its final state; the stream ends."""
     state = await anyio.to_thread.run_sync(holder.get)
-    last: dict[str, Any] | None = None
-    quiet = 0.0
-    while True:
-        view = job.as_dict()
-        if job.terminal:
-            yield sse_event("done", view)
-            return
-        seen = {k: v for k, v in view.items() if k not in _NOT_PROGRESS}
-        if seen != last:
-            yield sse_event("progress", view)
-            last, quiet = seen, 0.0
-        elif quiet >= KEEPALIVE_SECONDS:
-            yield ": keep-alive\n\n"
-            quiet = 0.0
-        await anyio.sleep(POLL_SECONDS)
-        quiet += POLL_SECONDS
-        try:
-            get = partial(jobs().get_job, state, job.id, principal=principal)
-            job = await anyio.to_thread.run_sync(get)
-        except Codex7Error as exc:
-            answer = translate(exc)
-            yield sse_event("error", error_body(answer.code, answer.message))
-            return
+
+    def failed(exc: Codex7Error) -> dict[str, Any]:
+        answer = translate(exc)
+        return error_body(answer.code, answer.message)
+
+    get = partial(jobs().get_job, state, job.id, principal=principal)
+    async for event in job_events(job, get, lambda j: j.as_dict(), failed):
+        yield event

@@ -19,8 +19,9 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from codex7.api.guard import ApiError, Endpoint
-from codex7.api.inputs import InputProblem, check_text, shown
+from codex7.api.guard import Endpoint
+from codex7.api.inputs import MAX_TEXT, shown
+from codex7.api.manage_inputs import bad_request, body_text, json_object
 from codex7.services import audit, workspaces
 from codex7.services.auth import Principal
 from codex7.services.workspaces import KeyRow, WorkspaceRow
@@ -73,39 +74,15 @@ def event_json(e: audit.AuditRow) -> dict[str, Any]:
     }
 
 
-def _bad(message: str) -> ApiError:
-    return ApiError(400, "invalid_request", message)
-
-
-def _fields(body: Any, allowed: tuple[str, ...], example: str) -> Mapping[str, Any]:
-    if not isinstance(body, dict):
-        raise _bad(f"The request body must be a JSON object, e.g. {example} (got {shown(body)}).")
-    unknown = [k for k in body if k not in allowed]
-    if unknown:
-        raise _bad(
-            f"Unknown field {shown(unknown[0])}; the accepted fields are {', '.join(allowed)}."
-        )
-    return body
-
-
 def _text(body: Mapping[str, Any], name: str, *, required: bool = False) -> str | None:
-    value = body.get(name)
-    if value is None and not required:
-        return None
-    if not isinstance(value, str) or (required and not value.strip()):
-        need = "a non-empty string" if required else "a string or null"
-        raise _bad(f"'{name}' must be {need} (got {shown(value)}).")
-    try:
-        return check_text(f"'{name}'", value.strip(), limit=500)
-    except InputProblem as exc:
-        raise _bad(f"{exc}.") from None
+    return body_text(body, name, limit=MAX_TEXT, required=required)
 
 
 def _limit(params: Mapping[str, str]) -> int:
     raw = params.get("limit", "50")
     top = audit.MAX_EVENTS
     if not raw.isascii() or not raw.isdigit() or len(raw) > 6 or not 1 <= int(raw) <= top:
-        raise _bad(f"'limit' must be a whole number from 1 to {top} (got {shown(raw)}).")
+        raise bad_request(f"'limit' must be a whole number from 1 to {top} (got {shown(raw)}).")
     return int(raw)
 
 
@@ -117,7 +94,7 @@ def access_endpoints(call: Call, who: Who, body: Body) -> list[tuple[str, str, E
         return JSONResponse({"workspaces": [workspace_json(w) for w in found]})
 
     async def create_workspace(request: Request) -> Response:
-        data = _fields(await body(request), WORKSPACE_FIELDS, '{"name": "platform"}')
+        data = json_object(await body(request), WORKSPACE_FIELDS, '{"name": "platform"}')
         name = _text(data, "name", required=True) or ""
         description = _text(data, "description") or ""
         made = await call(workspaces.create_workspace, name, description, principal=who(request))
@@ -128,7 +105,7 @@ def access_endpoints(call: Call, who: Who, body: Body) -> list[tuple[str, str, E
         return JSONResponse({"keys": [key_json(k) for k in found]})
 
     async def create_key(request: Request) -> Response:
-        data = _fields(
+        data = json_object(
             await body(request), KEY_FIELDS, '{"workspace": "platform", "scope": "read"}'
         )
         scope = _text(data, "scope") or "read"

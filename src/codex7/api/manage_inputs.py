@@ -44,32 +44,43 @@ ADD_FIELDS = (
 CHANGE_FIELDS = ("name", "refresh_every", "private")
 
 
-def _bad(message: str) -> ApiError:
+def bad_request(message: str) -> ApiError:
+    """A 400 answer to a management request, MESSAGE saying what was wrong."""
     return ApiError(400, "invalid_request", message)
 
 
-def _object(body: Any, fields: tuple[str, ...], example: str) -> dict[str, Any]:
+def json_object(body: Any, fields: tuple[str, ...], example: str) -> dict[str, Any]:
+    """BODY if it is a JSON object with no field outside FIELDS; EXAMPLE shows a good one."""
     if not isinstance(body, dict):
-        raise _bad(f"The request body must be a JSON object, e.g. {example} (got {shown(body)}).")
+        raise bad_request(
+            f"The request body must be a JSON object, e.g. {example} (got {shown(body)})."
+        )
     unknown = [k for k in body if k not in fields]
     if unknown:
-        raise _bad(
+        raise bad_request(
             f"Unknown field {shown(unknown[0])}; the accepted fields are {', '.join(fields)}."
         )
     return body
 
 
-def _text(body: Mapping[str, Any], name: str, *, required: bool = False) -> str | None:
+def body_text(
+    body: Mapping[str, Any], name: str, *, limit: int, required: bool = False
+) -> str | None:
+    """Field NAME as stripped text of at most LIMIT characters; None if absent and optional."""
     value = body.get(name)
     if value is None and not required:
         return None
     if not isinstance(value, str) or (required and not value.strip()):
         need = "a non-empty string" if required else "a string or null"
-        raise _bad(f"'{name}' must be {need} (got {shown(value)}).")
+        raise bad_request(f"'{name}' must be {need} (got {shown(value)}).")
     try:
-        return check_text(f"'{name}'", value.strip(), limit=TEXT_FIELDS.get(name, 200)) or None
+        return check_text(f"'{name}'", value.strip(), limit=limit)
     except InputProblem as exc:
-        raise _bad(f"{exc}.") from None
+        raise bad_request(f"{exc}.") from None
+
+
+def _text(body: Mapping[str, Any], name: str, *, required: bool = False) -> str | None:
+    return body_text(body, name, limit=TEXT_FIELDS.get(name, 200), required=required) or None
 
 
 def _texts(body: Mapping[str, Any], name: str) -> list[str]:
@@ -77,20 +88,20 @@ def _texts(body: Mapping[str, Any], name: str) -> list[str]:
     if value is None:
         return []
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-        raise _bad(
+        raise bad_request(
             f"'{name}' must be a list of non-empty strings, e.g. [\"docs\"] (got {shown(value)})."
         )
     try:
         return [check_text(f"'{name}'", v.strip()) for v in value]
     except InputProblem as exc:
-        raise _bad(f"{exc}.") from None
+        raise bad_request(f"{exc}.") from None
 
 
 def index_request(body: Any) -> IndexRequest:
     """POST /api/manage/libraries: what to index (the fields of `codex7 index`)."""
     from codex7.services.jobs import IndexRequest  # loads the indexer: on first use only
 
-    body = _object(body, ADD_FIELDS, ADD_EXAMPLE)
+    body = json_object(body, ADD_FIELDS, ADD_EXAMPLE)
     source = _text(body, "source", required=True)
     library = _text(body, "library", required=True)
     try:
@@ -98,13 +109,13 @@ def index_request(body: Any) -> IndexRequest:
     except InvalidLibraryId:
         ref = None
     if ref is None or ref.version is not None:
-        raise _bad(
+        raise bad_request(
             f"'library' must be a library ID /org/project, e.g. /encode/httpx (got "
             f"{shown(library)}); give a version in 'version'."
         )
     latest = body.get("latest")
     if latest is not None and not isinstance(latest, bool):
-        raise _bad(f"'latest' must be true, false or null (got {shown(latest)}).")
+        raise bad_request(f"'latest' must be true, false or null (got {shown(latest)}).")
     crawl = _crawl(body.get("crawl"))
     private = _flag(body, "private")
     return IndexRequest(
@@ -128,20 +139,20 @@ def _crawl(value: Any) -> dict[str, Any] | None:
     from codex7.services.jobs import check_crawl
 
     if value is not None and not isinstance(value, dict):
-        raise _bad(
+        raise bad_request(
             f"'crawl' must be an object of crawl options, e.g. "
             f'{{"max_pages": 100, "scope": "host"}} (got {shown(value)}).'
         )
     try:
         return check_crawl(value)
     except Codex7Error as exc:
-        raise _bad(f"'crawl': {exc}.") from None
+        raise bad_request(f"'crawl': {exc}.") from None
 
 
 def _flag(body: Mapping[str, Any], name: str) -> bool | None:
     value = body.get(name)
     if value is not None and not isinstance(value, bool):
-        raise _bad(f"'{name}' must be true, false or null (got {shown(value)}).")
+        raise bad_request(f"'{name}' must be true, false or null (got {shown(value)}).")
     return value
 
 
@@ -155,9 +166,11 @@ class LibraryChanges:
 
 def library_changes(body: Any) -> LibraryChanges:
     """PATCH /api/manage/libraries/{org}/{project}: a new name and/or refresh interval."""
-    body = _object(body, CHANGE_FIELDS, '{"name": "HTTPX", "refresh_every": "1d"}')
+    body = json_object(body, CHANGE_FIELDS, '{"name": "HTTPX", "refresh_every": "1d"}')
     if not body:
-        raise _bad(f'Send at least one of {", ".join(CHANGE_FIELDS)}, e.g. {{"name": "HTTPX"}}.')
+        raise bad_request(
+            f'Send at least one of {", ".join(CHANGE_FIELDS)}, e.g. {{"name": "HTTPX"}}.'
+        )
     name = _text(body, "name", required="name" in body)
     every = parse_every(body["refresh_every"]) if "refresh_every" in body else None
     return LibraryChanges(
@@ -175,7 +188,7 @@ def parse_every(value: Any) -> timedelta | None:
     elif isinstance(value, str) and (m := _DURATION.fullmatch(value.strip().lower())):
         seconds = float(m[1]) * _UNITS[m[2]]
     if seconds is None or not MIN_EVERY <= seconds <= 366 * 86400:
-        raise _bad(
+        raise bad_request(
             "'refresh_every' must be an interval from 1 minute to 366 days: seconds (3600) or "
             f'text such as "30m", "12h", "1d", "1w"; null turns it off (got {shown(value)}).'
         )
@@ -185,7 +198,9 @@ def parse_every(value: Any) -> timedelta | None:
 def job_id(text: str) -> int:
     """A job ID from the path."""
     if not text.isascii() or not text.isdigit() or len(text) > 18:
-        raise _bad(f"A job ID is a whole number, e.g. /api/manage/jobs/12 (got {shown(text)}).")
+        raise bad_request(
+            f"A job ID is a whole number, e.g. /api/manage/jobs/12 (got {shown(text)})."
+        )
     return int(text)
 
 
@@ -193,8 +208,12 @@ def job_listing(params: Mapping[str, str]) -> tuple[int, str | None]:
     """GET /api/manage/jobs?limit=N&status=S: (limit, status or None)."""
     raw = params.get("limit", "20")
     if not raw.isascii() or not raw.isdigit() or len(raw) > 6 or not 1 <= int(raw) <= MAX_JOBS:
-        raise _bad(f"'limit' must be a whole number from 1 to {MAX_JOBS} (got {shown(raw)}).")
+        raise bad_request(
+            f"'limit' must be a whole number from 1 to {MAX_JOBS} (got {shown(raw)})."
+        )
     status = params.get("status") or None
     if status is not None and status not in JOB_STATUSES:
-        raise _bad(f"'status' must be one of {', '.join(JOB_STATUSES)} (got {shown(status)}).")
+        raise bad_request(
+            f"'status' must be one of {', '.join(JOB_STATUSES)} (got {shown(status)})."
+        )
     return int(raw), status

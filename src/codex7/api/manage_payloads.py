@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -48,8 +47,3 @@ def detail_json(d: LibraryDetail) -> dict[str, Any]:
         "versions": [version_json(v) for v in d.versions],
         "rules": d.rules,
     }
-
-
-def sse_event(event: str, data: dict[str, Any]) -> str:
-    """One Server-Sent Event: its name and one line of JSON."""
-    return f"event: {event}\ndata: {json.dumps(data, default=str)}\n\n"

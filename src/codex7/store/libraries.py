@@ -9,6 +9,8 @@ unique per workspace, and public ones across all workspaces (sql/010_workspaces.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -112,41 +114,38 @@ def upsert_library(
             f"{identifier} cannot be private in the default workspace: index it with "
             "--workspace NAME --private (a workspace made with `codex7 workspaces create`)."
         )
-    try:
-        with conn.transaction():
-            row = conn.execute(
-                """
-                INSERT INTO libraries (identifier, org, project, name, description, repository_url,
-                                       rules, trust_score, workspace_id, visibility)
-                VALUES (%(identifier)s, %(org)s, %(project)s, coalesce(%(name)s::text, %(project)s),
-                        coalesce(%(description)s::text, ''), %(repository_url)s,
-                        coalesce(%(rules)s::text[], '{}'), coalesce(%(trust_score)s::int, 5),
-                        %(owner)s, coalesce(%(visibility)s::text, 'public'))
-                ON CONFLICT ((coalesce(workspace_id, 0)), identifier) DO UPDATE SET
-                    name = coalesce(%(name)s::text, libraries.name),
-                    description = coalesce(%(description)s::text, libraries.description),
-                    repository_url = coalesce(%(repository_url)s::text, libraries.repository_url),
-                    rules = coalesce(%(rules)s::text[], libraries.rules),
-                    trust_score = coalesce(%(trust_score)s::int, libraries.trust_score),
-                    visibility = coalesce(%(visibility)s::text, libraries.visibility),
-                    updated_at = now()
-                RETURNING id
-                """,
-                {
-                    "identifier": identifier,
-                    "org": org,
-                    "project": project,
-                    "name": name,
-                    "description": description,
-                    "repository_url": repository_url,
-                    "rules": rules,
-                    "trust_score": trust_score,
-                    "owner": owner,
-                    "visibility": visibility,
-                },
-            ).fetchone()
-    except psycopg.errors.UniqueViolation:
-        raise public_taken(identifier) from None
+    with _public_unique(conn, identifier):
+        row = conn.execute(
+            """
+            INSERT INTO libraries (identifier, org, project, name, description, repository_url,
+                                   rules, trust_score, workspace_id, visibility)
+            VALUES (%(identifier)s, %(org)s, %(project)s, coalesce(%(name)s::text, %(project)s),
+                    coalesce(%(description)s::text, ''), %(repository_url)s,
+                    coalesce(%(rules)s::text[], '{}'), coalesce(%(trust_score)s::int, 5),
+                    %(owner)s, coalesce(%(visibility)s::text, 'public'))
+            ON CONFLICT ((coalesce(workspace_id, 0)), identifier) DO UPDATE SET
+                name = coalesce(%(name)s::text, libraries.name),
+                description = coalesce(%(description)s::text, libraries.description),
+                repository_url = coalesce(%(repository_url)s::text, libraries.repository_url),
+                rules = coalesce(%(rules)s::text[], libraries.rules),
+                trust_score = coalesce(%(trust_score)s::int, libraries.trust_score),
+                visibility = coalesce(%(visibility)s::text, libraries.visibility),
+                updated_at = now()
+            RETURNING id
+            """,
+            {
+                "identifier": identifier,
+                "org": org,
+                "project": project,
+                "name": name,
+                "description": description,
+                "repository_url": repository_url,
+                "rules": rules,
+                "trust_score": trust_score,
+                "owner": owner,
+                "visibility": visibility,
+            },
+        ).fetchone()
     assert row is not None
     return int(row[0])
 
@@ -157,6 +156,17 @@ def public_taken(identifier: str) -> WorkspaceError:
         "workspace's): public library IDs are unique. Keep yours private (--private, or "
         '"private": true) or choose another library ID.'
     )
+
+
+@contextmanager
+def _public_unique(conn: psycopg.Connection, identifier: str) -> Iterator[None]:
+    """A savepoint for a write that may make IDENTIFIER public: public_taken if another public
+    library already has it."""
+    try:
+        with conn.transaction():
+            yield
+    except psycopg.errors.UniqueViolation:
+        raise public_taken(identifier) from None
 
 
 def set_visibility(conn: psycopg.Connection, library_id: int, visibility: str) -> str:
@@ -173,14 +183,11 @@ def set_visibility(conn: psycopg.Connection, library_id: int, visibility: str) -
             f"{identifier} belongs to the default workspace, which has no private libraries: "
             "index it into a workspace (--workspace NAME --private) instead."
         )
-    try:
-        with conn.transaction():
-            conn.execute(
-                "UPDATE libraries SET visibility = %s, updated_at = now() WHERE id = %s",
-                (visibility, library_id),
-            )
-    except psycopg.errors.UniqueViolation:
-        raise public_taken(identifier) from None
+    with _public_unique(conn, identifier):
+        conn.execute(
+            "UPDATE libraries SET visibility = %s, updated_at = now() WHERE id = %s",
+            (visibility, library_id),
+        )
     return str(before)
 
 

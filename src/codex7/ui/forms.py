@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from codex7.errors import InvalidLibraryId
 from codex7.ids import parse_library_id
+
+if TYPE_CHECKING:
+    from codex7.services.jobs import IndexRequest
 
 SOURCE_KINDS = ("folder", "git", "website")
 MAX_TEXT = 2000  # characters of any one field
@@ -33,23 +35,6 @@ class FormErrors(Exception):
     def __init__(self, errors: dict[str, str], values: Mapping[str, Any]):
         super().__init__("; ".join(errors.values()))
         self.errors, self.values = errors, dict(values)
-
-
-@dataclass
-class AddLibrary:
-    """The add-a-library form as the fields of services.jobs.IndexRequest."""
-
-    source: str
-    library: str
-    version: str | None = None
-    ref: str | None = None
-    name: str | None = None
-    description: str | None = None
-    latest: bool | None = None
-    folders: list[str] = field(default_factory=list)
-    exclude_folders: list[str] = field(default_factory=list)
-    exclude_files: list[str] = field(default_factory=list)
-    crawl: dict[str, Any] | None = None  # a website's crawl options; None: the server's defaults
 
 
 CRAWL_SCOPES = ("prefix", "host")
@@ -100,8 +85,9 @@ def url_problem(text: str, what: str) -> str | None:
     return None
 
 
-def add_library(form: Mapping[str, Any]) -> AddLibrary:
-    """The add-a-library form checked: FormErrors lists every refused field at once."""
+def add_library(form: Mapping[str, Any]) -> IndexRequest:
+    """The add-a-library form checked into an index request: FormErrors lists every refused
+    field at once."""
     errors: dict[str, str] = {}
     for name, value in form.items():
         if isinstance(value, str) and (len(value) > MAX_TEXT or "\x00" in value):
@@ -141,7 +127,9 @@ def add_library(form: Mapping[str, Any]) -> AddLibrary:
     latest = {"yes": True, "no": False}.get(_text(form, "latest"))
     if errors:
         raise FormErrors(errors, form)
-    return AddLibrary(
+    from codex7.services.jobs import IndexRequest  # loads the indexer: on first use only
+
+    return IndexRequest(
         source=source,
         library=parse_library_id(library).library_id,
         version=version,

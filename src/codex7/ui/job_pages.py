@@ -3,28 +3,22 @@
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
-import anyio
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
-from codex7.errors import Codex7Error
 from codex7.services.auth import Principal
+from codex7.services.job_stream import job_events
 from codex7.services.state import AppState
 from codex7.ui.library_pages import jobs, library_url
 from codex7.ui.routes import UI, Refused
 
 STATUSES = ("queued", "running", "succeeded", "failed", "cancelled")
 LIST_LIMIT = 100
-POLL_SECONDS = 0.5  # how often a progress stream looks at its job
-KEEPALIVE_SECONDS = 15.0
-# What a progress stream compares: a heartbeat alone is not progress.
-_NOT_PROGRESS = frozenset({"heartbeat_at", "lease_owner", "lease_expires_at"})
 
 
 def job_id(request: Request) -> int:
@@ -42,10 +36,6 @@ def seconds(job: Any) -> float | None:
     return max(0.0, (end - job.started_at).total_seconds())
 
 
-def sse_event(event: str, data: dict[str, Any]) -> str:
-    return f"event: {event}\ndata: {json.dumps(data, default=str)}\n\n"
-
-
 def view(job: Any) -> dict[str, Any]:
     """What the job page's script updates: the job's fields and its running time."""
     return {**job.as_dict(), "seconds": seconds(job)}
@@ -53,28 +43,9 @@ def view(job: Any) -> dict[str, Any]:
 
 async def progress(state: AppState, job: Any, user: Principal) -> AsyncIterator[str]:
     """`progress` while the job changes, then `done` with its final state; the stream ends."""
-    last: dict[str, Any] | None = None
-    quiet = 0.0
-    while True:
-        if job.terminal:
-            yield sse_event("done", view(job))
-            return
-        seen = {k: v for k, v in job.as_dict().items() if k not in _NOT_PROGRESS}
-        if seen != last:
-            yield sse_event("progress", view(job))
-            last, quiet = seen, 0.0
-        elif quiet >= KEEPALIVE_SECONDS:
-            yield ": keep-alive\n\n"
-            quiet = 0.0
-        await anyio.sleep(POLL_SECONDS)
-        quiet += POLL_SECONDS
-        try:
-            job = await anyio.to_thread.run_sync(
-                functools.partial(jobs().get_job, state, job.id, principal=user)
-            )
-        except Codex7Error as exc:
-            yield sse_event("error", {"message": str(exc)})
-            return
+    get = functools.partial(jobs().get_job, state, job.id, principal=user)
+    async for event in job_events(job, get, view, lambda exc: {"message": str(exc)}):
+        yield event
 
 
 def routes(ui: UI) -> list[BaseRoute]:

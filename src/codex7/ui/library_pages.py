@@ -3,7 +3,6 @@ remove with confirmation), and the add-a-library form that enqueues a job."""
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -120,11 +119,8 @@ def routes(ui: UI) -> list[BaseRoute]:
             problem = await anyio.to_thread.run_sync(folder_problem, wanted.source)
             if problem:
                 return _add_page(request, user, form, {"path": problem}, http_status=400)
-        services = jobs()
         try:
-            job = await ui.call(
-                services.enqueue, services.IndexRequest(**asdict(wanted)), principal=user
-            )
+            job = await ui.call(jobs().enqueue, wanted, principal=user)
         except Codex7Error as exc:
             return _add_page(request, user, form, {}, error=str(exc), http_status=400)
         return ui.redirect(request, f"/ui/jobs/{job.id}", f"Job {job.id} queued.")
