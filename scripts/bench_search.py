@@ -46,9 +46,9 @@ from pgvector.psycopg import register_vector
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from codex7.search.hybrid import nearest, pinned_plan
 from codex7.search.retrieve import Weights, retrieve
 from codex7.store import vector_index
+from codex7.store.candidates import nearest, pinned_plan
 from codex7.store.embedding_space import bind_space
 from codex7.store.lexical import refresh_term_stats
 from codex7.store.migrate import migrate
@@ -232,7 +232,7 @@ class Option:
     name: str
     describe: str
     build: Callable[[psycopg.Connection, int, int], None]
-    query_sql: str | None = None  # None: the server's own codex7.search.hybrid.nearest
+    query_sql: str | None = None  # None: the server's own codex7.store.candidates.nearest
     session: tuple[str, ...] = ()
 
     def search(self, conn: psycopg.Connection, q: Query) -> list[int]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from codex7.search.hybrid import Doc
+from codex7.store.candidates import Doc
 
 
 def doc(

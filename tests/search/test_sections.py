@@ -4,8 +4,8 @@ and one snippet per section under the budget; pure."""
 from __future__ import annotations
 
 from codex7.search.docs import candidate_limit, section_snippets
-from codex7.search.hybrid import Doc
 from codex7.search.ranking import ChunkEvidence, describe, score
+from codex7.store.candidates import Doc
 
 
 def doc(i: int, path: str, hierarchy: list[str], tokens: int = 100, text: str = "") -> Doc:

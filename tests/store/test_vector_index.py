@@ -11,8 +11,8 @@ import pytest
 
 from codex7.config import Settings
 from codex7.ingest.pipeline import IndexRequest, index_version
-from codex7.search.hybrid import nearest, pinned_plan
 from codex7.store import libraries, vector_index, versions
+from codex7.store.candidates import nearest, pinned_plan
 from codex7.store.database import Database, open_database
 from tests.fakes import FakeEmbedder
 

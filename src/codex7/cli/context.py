@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 from pydantic import ValidationError
@@ -33,8 +33,3 @@ def open_app(settings: Settings | None = None, *, migrate: bool | None = None) -
     if ctx is not None:
         ctx.call_on_close(state.close)
     return state
-
-
-def open_db(settings: Settings | None = None, *, migrate: bool | None = None) -> Any:
-    """The current command's database (codex7.store.database.Database); prefer open_app."""
-    return open_app(settings, migrate=migrate).db

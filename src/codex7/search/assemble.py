@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from codex7.search.hybrid import Doc
+from codex7.store.candidates import Doc
 
 MIN_TOKENS, MAX_TOKENS = 1000, 100_000
 

@@ -13,7 +13,6 @@ from codex7.embeddings.base import Embedder
 from codex7.errors import Codex7Error
 from codex7.search import hybrid
 from codex7.search.assemble import Snippet, clamp_tokens, fill, group
-from codex7.search.hybrid import Doc
 from codex7.search.ranking import Section
 from codex7.search.render import (
     SNIPPET_SEPARATOR,
@@ -24,6 +23,8 @@ from codex7.search.render import (
 from codex7.search.resolve_library import rank_libraries
 from codex7.search.resolve_version import Target, resolve_target
 from codex7.search.retrieve import Weights, retrieve
+from codex7.store import candidates
+from codex7.store.candidates import Doc
 from codex7.store.database import Connection
 from codex7.store.libraries import library_stats
 from codex7.tokens import tiktoken_counter
@@ -167,8 +168,8 @@ def library_docs(
         sections, timings, lists = retrieval.sections, retrieval.timings, retrieval.lists
         snippets = section_snippets(sections, budget)
     else:
-        ranked = hybrid.overview(conn, version_id, limit=max(80, budget // 60))
-        snippets = group(ranked, hybrid.neighbours(conn, version_id, ranked))
+        ranked = candidates.overview(conn, version_id, limit=max(80, budget // 60))
+        snippets = group(ranked, candidates.neighbours(conn, version_id, ranked))
     search_seconds = time.perf_counter() - t0 - embed_seconds
 
     count = tiktoken_counter()

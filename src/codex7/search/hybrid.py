@@ -1,21 +1,10 @@
-"""Candidates of one version for a question: the code identifiers it names and the library's own
-words it should not be ranked on (pure), over the store's candidate lists
-(codex7.store.candidates, re-exported here for the query flow)."""
+"""What a question asks of one version's candidates: the code identifiers it names and the
+library's own words it should not be ranked on (pure; the candidate lists themselves are
+codex7.store.candidates)."""
 
 from __future__ import annotations
 
 import re
-
-from codex7.store.candidates import (  # noqa: F401  (the query flow's candidate lists)
-    Doc,
-    identifier_matches,
-    nearest,
-    nearest_scored,
-    neighbours,
-    overview,
-    pinned_plan,
-    section_chunks,
-)
 
 _BACKTICKED = re.compile(r"`([^`\s][^`]*?)`")
 _CODEISH = re.compile(

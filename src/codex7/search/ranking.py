@@ -15,7 +15,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from codex7.search.hybrid import Doc
+from codex7.store.candidates import Doc
 
 _CHANGELOG = re.compile(
     r"(^|/)(release[-_ ]?notes|changelog|changes|history|news|blog)(\.|/|$)", re.I

@@ -13,7 +13,7 @@ from codex7.lexical import query_identifiers
 from codex7.search import hybrid, ranking
 from codex7.search.ranking import ChunkEvidence, Section
 from codex7.search.rerank import Reranker, rerank, reranker_from_settings
-from codex7.store import lexical
+from codex7.store import candidates, lexical
 from codex7.store.database import Connection
 
 # The rank features' weights when scores are not to be trusted: reciprocal-rank fusion.
@@ -91,23 +91,23 @@ def gather(
             breadcrumb_idf=h.breadcrumb_idf,
         )
     if vector is not None:
-        nearest = hybrid.nearest_scored(conn, version_id, vector, limit)
+        nearest = candidates.nearest_scored(conn, version_id, vector, limit)
         lists["vector"] = [i for i, _ in nearest]
         for rank, (doc_id, cosine) in enumerate(nearest, 1):
             ev = evidence.setdefault(doc_id, ChunkEvidence())
             ev.cosine, ev.vec_rank = cosine, rank
         t = _lap(timings, "vector", t)
     for ident in raw_idents:
-        ids = hybrid.identifier_matches(conn, version_id, ident, weights.identifier_limit)
+        ids = candidates.identifier_matches(conn, version_id, ident, weights.identifier_limit)
         lists[f"identifier:{ident}"] = ids
         for rank, doc_id in enumerate(ids, 1):
             ev = evidence.setdefault(doc_id, ChunkEvidence())
             ev.ident_rank = rank if ev.ident_rank is None else min(ev.ident_rank, rank)
     t = _lap(timings, "identifiers", t)
-    fetched = hybrid.section_chunks(conn, version_id, list(evidence), vector)
-    for doc, cosine in fetched:
-        if cosine is not None:
-            evidence.setdefault(doc.id, ChunkEvidence()).cosine = cosine
+    fetched = candidates.section_chunks(conn, version_id, list(evidence), vector)
+    for doc, section_cosine in fetched:
+        if section_cosine is not None:
+            evidence.setdefault(doc.id, ChunkEvidence()).cosine = section_cosine
     docs = [d for d, _ in fetched]
     sections = ranking.describe(docs, evidence, sum(x.idf for x in terms), raw_idents)
     _lap(timings, "sections", t)
