@@ -6,9 +6,9 @@ import gzip
 
 import pytest
 
+from codex7.sources.spec import website_url
 from codex7.sources.web.discover import parse_llms_txt, parse_sitemap
 from codex7.sources.web.result import PageState
-from codex7.sources.web.spec import website_url
 from codex7.sources.web.urls import Scope, looks_like_asset, normalize
 from tests.sources.websites import HTTPX_SITE
 

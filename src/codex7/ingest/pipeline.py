@@ -30,13 +30,12 @@ from codex7.records import Chunk, SourceFile
 from codex7.sources import OpenedSource, open_source
 from codex7.sources.names import DerivedName, derive_name, derive_site_name
 from codex7.sources.select import Context7Config, SelectionRules
-from codex7.sources.web.spec import PREFIX as WEB_PREFIX
-from codex7.sources.web.spec import website_url
+from codex7.sources.spec import PREFIX as WEB_PREFIX
+from codex7.sources.spec import website_url
 from codex7.store import (
     audit,
     checkpoints,
     documents,
-    indexing,
     jobs,
     libraries,
     versions,
@@ -393,7 +392,7 @@ def _unchanged(
         _audit(conn, req, lib, existing.version, True, True)
         if req.latest:
             versions.set_latest(conn, lib.id, existing.id)
-        indexing.touch_indexed(conn, existing.id)
+        versions.touch_indexed(conn, existing.id)
         source.store_pages(conn, existing.id)
         row = versions.get_version(conn, lib.id, existing.version)
         result = IndexResult(
@@ -528,7 +527,7 @@ def _index(
         with db.pool.connection() as conn:
             same = documents.version_hashes(conn, existing.id) == fingerprint
             if same:
-                indexing.record_fingerprint(conn, existing.id, files_fp)
+                versions.record_fingerprint(conn, existing.id, files_fp)
         if same:
             return _unchanged(db, lease, req, lib, existing, n_files, source, reporter, progress)
 

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from codex7.records import Chunk
-from codex7.store import documents, indexing, lexical, libraries, vector_index, versions
+from codex7.store import documents, lexical, libraries, vector_index, versions
 from codex7.store.database import Connection
 from codex7.store.embedding_space import bind_space
 from codex7.versions import becomes_latest
@@ -75,7 +75,7 @@ def publish(
         count = documents.replace_documents(
             conn, version_id, chunks, hashes, vectors, pub.source_type
         )
-        indexing.set_document_count(conn, version_id, count)
+        versions.set_document_count(conn, version_id, count)
         vector_index.sync_version_index(conn, version_id, count, dimensions)
         lexical.refresh_term_stats(conn, version_id)
         make_latest = pub.latest

@@ -132,13 +132,11 @@ def check_crawl(crawl: dict[str, Any] | None) -> dict[str, Any] | None:
 
 def crawl_options(base: WebOptions, crawl: dict[str, Any] | None) -> WebOptions:
     """The server's crawl settings with a request's (checked) options on top."""
-    from dataclasses import replace as with_changes
-
     checked = check_crawl(crawl) or {}
     changes: dict[str, Any] = {
         k: tuple(v) if isinstance(v, list) else v for k, v in checked.items()
     }
-    return with_changes(base, **changes)
+    return replace(base, **changes)
 
 
 def default_version(req: IndexRequest) -> str:

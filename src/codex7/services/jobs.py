@@ -20,7 +20,7 @@ from codex7.ingest.request import IndexRequest, IndexResult, check_crawl, portab
 from codex7.services.auth import Principal, acting
 from codex7.services.libraries import owned_library, refresh_targets
 from codex7.services.runner import run_claimed
-from codex7.sources.web.spec import website_url
+from codex7.sources.spec import website_url
 from codex7.store import jobs as job_store
 from codex7.store import libraries as library_store
 from codex7.store import schedules as schedule_store

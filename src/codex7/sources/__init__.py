@@ -19,7 +19,7 @@ from codex7.sources.directives import MARKDOWN_SUFFIXES
 from codex7.sources.formats import UnreadableFile, read_document
 from codex7.sources.includes import Unresolved, resolve_includes
 from codex7.sources.select import Context7Config, SelectionRules, read_context7_json, select_files
-from codex7.sources.web.spec import website_url
+from codex7.sources.spec import website_url
 
 _REMOTE = re.compile(r"^(https?://|ssh://|git@|file://|github:|gitlab:|web:)")
 
@@ -81,7 +81,7 @@ def absolute_spec(spec: str) -> str:
 
 
 def is_web_spec(spec: str, ref: str | None) -> bool:
-    """`web:<url>`, or an http(s) URL that is not a git remote (see `web.spec.website_url`)."""
+    """`web:<url>`, or an http(s) URL that is not a git remote (see `spec.website_url`)."""
     return website_url(spec, ref) is not None
 
 

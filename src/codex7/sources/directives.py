@@ -13,7 +13,7 @@ from pathlib import PurePosixPath
 
 from codex7.fences import PLACEHOLDER, protect_code
 
-MARKDOWN_SUFFIXES = {".md", ".markdown", ".mdx"}
+MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdx")  # a tuple: str.endswith takes it
 
 LANGUAGES = {
     ".py": "python",

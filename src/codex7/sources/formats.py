@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-CONVERTED_SUFFIXES = (".pdf", ".ipynb", ".html", ".htm")
+from codex7.sources.select import HTML_SUFFIXES
 
 
 class UnreadableFile(Exception):
@@ -22,7 +22,7 @@ def read_document(path: Path, url: str | None = None) -> str:
         from codex7.sources.pdf import pdf_to_markdown
 
         return pdf_to_markdown(data)
-    if suffix in (".html", ".htm"):
+    if suffix in HTML_SUFFIXES:
         from codex7.sources.html import html_to_markdown
 
         return html_to_markdown(data, base_url=url).markdown  # bytes: the page's charset wins

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from codex7.errors import SourceError
 
-_FORGES = ("github.com", "gitlab.com", "bitbucket.org", "codeberg.org")
+FORGES = ("github.com", "gitlab.com", "bitbucket.org", "codeberg.org")
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,7 @@ def expand_spec(spec: str) -> str:
 
 def web_base(url: str, commit: str) -> str | None:
     m = re.match(r"^(?:https?://|ssh://git@|git@)([^/:]+)[/:]([^/]+)/([^/]+?)(?:\.git)?/?$", url)
-    if not m or m[1] not in _FORGES:
+    if not m or m[1] not in FORGES:
         return None
     host, org, repo = m[1], m[2], m[3]
     path = "-/blob" if host == "gitlab.com" else ("src" if host == "bitbucket.org" else "blob")

@@ -173,28 +173,32 @@ class _Resolver:
         for in_code, run in groupby(zip(lines, code, strict=True), key=lambda pair: pair[1]):
             block = [line for line, _ in run]
             if in_code:
-                out += [self._raw_line(line, folder, stack) for line in block]
+                out += [self._line(line, folder, stack, raw=True) for line in block]
             else:
                 out.append(self._blocks("\n".join(block), folder, stack, imports))
         for name in imports.raw:  # an import nobody shows still names a file that should exist
             imports.load(name, imports.raw, lambda d, t: self.include(d, folder, t, stack))
         return "\n".join(out)
 
-    def _raw_line(self, line: str, folder: PurePosixPath, stack: tuple[PurePosixPath, ...]) -> str:
-        """Inside a code block a directive becomes the file's raw text."""
+    def _line(
+        self, line: str, folder: PurePosixPath, stack: tuple[PurePosixPath, ...], *, raw: bool
+    ) -> str:
+        """One line's directive resolved; `raw` (inside a code block): the file's raw text."""
         if "{!" not in line and "8<" not in line and "{*" not in line:
             return line
-        indent = line[: len(line) - len(line.lstrip())]
         m = VARIANTS.match(line)
         if m:
-            return self._variants(line, m, folder, stack, raw=True)
+            return self._variants(line, m, folder, stack, raw=raw)
         m = SNIPPET.match(line)
         if m:
             if m["escape"]:
                 return line.replace(";", "", 1)
-            return self._snippet(line, m["spec"], folder, stack, indent, raw=True) or line
+            indent = line[: len(line) - len(line.lstrip())]
+            got = self._snippet(line, m["spec"], folder, stack, indent, raw=raw)
+            # In a code block an empty file leaves the directive as written, too.
+            return line if got is None or (raw and not got) else got
         if MD_INCLUDE.search(line):
-            return self._md_include_line(line, folder, stack, in_fence=True)
+            return self._md_include_line(line, folder, stack, in_fence=raw)
         return line
 
     def _md_include_line(
@@ -220,10 +224,7 @@ class _Resolver:
         got = self.include(m[0], folder, m["path"], stack, lambda t: select_lines(t, lines))
         if got is None:
             return m[0]
-        rel, text = got
-        if raw or rel.suffix.lower() in MARKDOWN_SUFFIXES:
-            return indent_lines(text, indent).removeprefix(indent)
-        return indent_lines(fenced(text, language_of(rel.name)), indent).removeprefix(indent)
+        return indent_lines(_shown(*got, raw=raw), indent).removeprefix(indent)
 
     def _snippet(
         self,
@@ -248,10 +249,7 @@ class _Resolver:
         got = self.include(directive, folder, path, stack, pick)
         if got is None:
             return None
-        rel, text = got
-        if raw or rel.suffix.lower() in MARKDOWN_SUFFIXES:
-            return indent_lines(text, indent)
-        return indent_lines(fenced(text, language_of(rel.name)), indent)
+        return indent_lines(_shown(*got, raw=raw), indent)
 
     def _blocks(
         self, prose: str, folder: PurePosixPath, stack: tuple[PurePosixPath, ...], imports: _Imports
@@ -288,19 +286,7 @@ class _Resolver:
                     out.append("\n\n".join(parts))
                     i = end + 1
                     continue
-            m = VARIANTS.match(line)
-            if m:
-                out.append(self._variants(line, m, folder, stack, raw=False))
-            elif (s := SNIPPET.match(line)) is not None:
-                if s["escape"]:
-                    out.append(line.replace(";", "", 1))
-                else:
-                    got = self._snippet(line, s["spec"], folder, stack, indent, raw=False)
-                    out.append(got if got is not None else line)
-            elif MD_INCLUDE.search(line):
-                out.append(self._md_include_line(line, folder, stack, in_fence=False))
-            else:
-                out.append(line)
+            out.append(self._line(line, folder, stack, raw=False))
             i += 1
         return "\n".join(out)
 
@@ -320,11 +306,8 @@ class _Resolver:
         got = self.include(line, folder, m["path"], stack, lambda t: select_lines(t, lines))
         if got is None:
             return line
-        rel, text = got
-        if raw or rel.suffix.lower() in MARKDOWN_SUFFIXES:
-            return indent_lines(text, m["indent"])
         title = args.get("title", "").strip().strip("\"'") or None
-        return indent_lines(fenced(text, language_of(rel.name), title), m["indent"])
+        return indent_lines(_shown(*got, raw=raw, title=title), m["indent"])
 
     def _imports(self, prose_lines: list[str]) -> _Imports:
         imports = _Imports()
@@ -369,6 +352,14 @@ class _Resolver:
         if imports.partials:
             prose = PARTIAL.sub(partial, prose)
         return prose
+
+
+def _shown(rel: PurePosixPath, text: str, *, raw: bool, title: str | None = None) -> str:
+    """An included file as the page shows it: Markdown, and any file where `raw` text is wanted,
+    as it is; code fenced with its language."""
+    if raw or rel.suffix.lower() in MARKDOWN_SUFFIXES:
+        return text
+    return fenced(text, language_of(rel.name), title)
 
 
 Loader = Callable[[str, str], "tuple[PurePosixPath, str] | None"]

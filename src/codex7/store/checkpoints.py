@@ -62,11 +62,3 @@ def purge_older_than(conn: psycopg.Connection, days: float = MAX_AGE_DAYS) -> in
         (days * 86400.0,),
     )
     return cur.rowcount
-
-
-def count(conn: psycopg.Connection, job_id: int | None = None) -> int:
-    row = conn.execute(
-        "SELECT count(*) FROM embedding_checkpoints WHERE %(job)s::bigint IS NULL OR job_id = %(job)s",
-        {"job": job_id},
-    ).fetchone()
-    return int(row[0]) if row else 0

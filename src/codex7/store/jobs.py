@@ -73,14 +73,6 @@ _FIELDS = [f.name for f in fields(Job)]
 
 
 _COUNTERS = ("files_total", "files_done", "chunks", "to_embed", "embedded", "reused")
-# SET items writing the counters from _counter_params: a NULL parameter keeps the column.
-_SET_COUNTERS = ",\n".join(f"{n} = coalesce(%({n})s, {n})" for n in _COUNTERS)
-# SET items of a queued job claimed by %(owner)s for %(lease)s seconds.
-_SET_CLAIMED = """
-    status = 'running', stage = 'starting', attempts = attempts + 1,
-    lease_owner = %(owner)s, lease_expires_at = now() + make_interval(secs => %(lease)s),
-    heartbeat_at = now(), started_at = coalesce(started_at, now()), error = NULL
-"""
 
 
 def _counter_params(c: Counters | None) -> dict[str, int | None]:
@@ -216,9 +208,11 @@ def claim_next(conn: psycopg.Connection, owner: str, lease: float) -> Job | None
     """
     return _one(
         conn,
-        f"""
+        """
         UPDATE indexing_jobs
-        SET {_SET_CLAIMED}
+        SET status = 'running', stage = 'starting', attempts = attempts + 1,
+            lease_owner = %(owner)s, lease_expires_at = now() + make_interval(secs => %(lease)s),
+            heartbeat_at = now(), started_at = coalesce(started_at, now()), error = NULL
         WHERE id = (
             SELECT id FROM indexing_jobs
             WHERE status = 'queued'
@@ -229,20 +223,6 @@ def claim_next(conn: psycopg.Connection, owner: str, lease: float) -> Job | None
         RETURNING *
         """,
         {"owner": owner, "lease": lease},
-    )
-
-
-def claim(conn: psycopg.Connection, job_id: int, owner: str, lease: float) -> Job | None:
-    """This queued job, now running under `owner`; None if it is not queued (any more)."""
-    return _one(
-        conn,
-        f"""
-        UPDATE indexing_jobs
-        SET {_SET_CLAIMED}
-        WHERE id = %(id)s AND status = 'queued'
-        RETURNING *
-        """,
-        {"id": job_id, "owner": owner, "lease": lease},
     )
 
 
@@ -291,11 +271,16 @@ def heartbeat(
     `owner` no longer holds the job (its lease expired and it was requeued, or it ended)."""
     c = counters
     row = conn.execute(
-        f"""
+        """
         UPDATE indexing_jobs
         SET lease_expires_at = now() + make_interval(secs => %(lease)s), heartbeat_at = now(),
             stage = coalesce(%(stage)s, stage),
-            {_SET_COUNTERS}
+            files_total = coalesce(%(files_total)s, files_total),
+            files_done = coalesce(%(files_done)s, files_done),
+            chunks = coalesce(%(chunks)s, chunks),
+            to_embed = coalesce(%(to_embed)s, to_embed),
+            embedded = coalesce(%(embedded)s, embedded),
+            reused = coalesce(%(reused)s, reused)
         WHERE id = %(id)s AND status = 'running' AND lease_owner = %(owner)s
         RETURNING cancel_requested
         """,
@@ -334,14 +319,19 @@ def finish(
     """
     c = counters
     row = conn.execute(
-        f"""
+        """
         UPDATE indexing_jobs
         SET status = %(status)s, error = %(error)s, finished_at = now(), lease_expires_at = NULL,
             stage = CASE WHEN %(status)s = 'succeeded' THEN 'done' ELSE stage END,
             result = %(result)s,
             library_id = coalesce(%(library_id)s, library_id),
             version_id = coalesce(%(version_id)s, version_id),
-            {_SET_COUNTERS}
+            files_total = coalesce(%(files_total)s, files_total),
+            files_done = coalesce(%(files_done)s, files_done),
+            chunks = coalesce(%(chunks)s, chunks),
+            to_embed = coalesce(%(to_embed)s, to_embed),
+            embedded = coalesce(%(embedded)s, embedded),
+            reused = coalesce(%(reused)s, reused)
         WHERE id = %(id)s AND status = 'running' AND lease_owner = %(owner)s
           AND NOT (cancel_requested AND %(status)s = 'succeeded')
         RETURNING id

@@ -34,13 +34,6 @@ def clear(conn: psycopg.Connection, library_id: int) -> None:
     conn.execute("DELETE FROM library_schedules WHERE library_id = %s", (library_id,))
 
 
-def get_every(conn: psycopg.Connection, library_id: int) -> timedelta | None:
-    row = conn.execute(
-        "SELECT every FROM library_schedules WHERE library_id = %s", (library_id,)
-    ).fetchone()
-    return row[0] if row else None
-
-
 def list_schedules(conn: psycopg.Connection) -> list[Schedule]:
     with conn.cursor(row_factory=class_row(Schedule)) as cur:
         return cur.execute(

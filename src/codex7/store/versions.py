@@ -171,3 +171,27 @@ def record_rebuilt(
         """,
         (document_count, git_commit, Jsonb(metadata), version_id),
     )
+
+
+def set_document_count(conn: psycopg.Connection, version_id: int, count: int) -> None:
+    """After a publish: how many chunks the version holds, indexed now."""
+    conn.execute(
+        "UPDATE versions SET document_count = %s, indexed_at = now() WHERE id = %s",
+        (count, version_id),
+    )
+
+
+def touch_indexed(conn: psycopg.Connection, version_id: int) -> None:
+    """An unchanged re-index still counts as indexed now."""
+    conn.execute("UPDATE versions SET indexed_at = now() WHERE id = %s", (version_id,))
+
+
+def record_fingerprint(conn: psycopg.Connection, version_id: int, fingerprint: str) -> None:
+    conn.execute(
+        """
+        UPDATE versions
+        SET metadata = metadata || jsonb_build_object('fingerprint', %s::text)
+        WHERE id = %s
+        """,
+        (fingerprint, version_id),
+    )

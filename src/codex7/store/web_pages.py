@@ -38,7 +38,6 @@ INSERT INTO web_pages (version_id, position, url, path, etag, last_modified, con
 VALUES (%(version_id)s, %(position)s, %(url)s, %(path)s, %(etag)s, %(last_modified)s,
         %(content_hash)s, %(text)s, %(links)s, %(title)s, %(site_name)s, %(description)s)
 """
-_COUNT = "SELECT count(*) FROM web_pages WHERE version_id = %(version_id)s"
 
 
 def load(conn: psycopg.Connection, version_id: int) -> list[dict[str, Any]]:
@@ -60,8 +59,3 @@ def replace(conn: psycopg.Connection, version_id: int, pages: Iterable[dict[str,
     if rows:
         with conn.cursor() as cur:
             cur.executemany(_INSERT, rows)
-
-
-def count(conn: psycopg.Connection, version_id: int) -> int:
-    row = conn.execute(_COUNT, {"version_id": version_id}).fetchone()
-    return int(row[0]) if row else 0

@@ -21,7 +21,7 @@ from codex7.sources.web.options import ROBOTS_AGENT, WebOptions
 from codex7.sources.web.pages import Page, kept_page, make_page
 from codex7.sources.web.result import CrawlStats, PageState, Skipped, WebSource
 from codex7.sources.web.robots import Robots
-from codex7.sources.web.urls import Scope, looks_like_asset, normalize
+from codex7.sources.web.urls import Scope, in_scope, looks_like_asset, normalize
 
 
 class _Duplicate(Skip):
@@ -151,8 +151,7 @@ class _Crawl:
         return "crawl", None
 
     def _in_scope(self, urls: list[str]) -> list[str]:
-        normal = (normalize(u, keep_query=self.options.keep_query) for u in urls)
-        return list(dict.fromkeys(u for u in normal if u in self.scope))
+        return in_scope(urls, self.scope, keep_query=self.options.keep_query)
 
     def _collect(
         self, pool: ThreadPoolExecutor, queue: list[tuple[str, int]], follow: bool

@@ -8,14 +8,14 @@ import re
 from dataclasses import dataclass, replace
 from urllib.parse import urljoin
 
+from codex7.sources.directives import MARKDOWN_SUFFIXES
 from codex7.sources.html import HtmlPage, html_to_markdown
 from codex7.sources.web.fetch import Fetched, Skip, decode
 from codex7.sources.web.result import PageState
-from codex7.sources.web.urls import Scope, normalize
+from codex7.sources.web.urls import Scope, in_scope, normalize
 
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 _MARKDOWN_TYPES = ("text/markdown", "text/x-markdown")
-_MARKDOWN_SUFFIXES = (".md", ".mdx", ".markdown")
 _TEXT_SUFFIXES = (".txt", ".rst")
 _MD_LINK = re.compile(r"\]\(\s*<?([^)\s>]+)")
 _WORD = re.compile(r"\w{2,}")
@@ -37,7 +37,7 @@ def kind_of(fetched: Fetched) -> str:
         return "html"
     if media == "application/pdf" or (not media and fetched.body.startswith(b"%PDF-")):
         return "pdf"
-    if media in _MARKDOWN_TYPES or path.endswith(_MARKDOWN_SUFFIXES):
+    if media in _MARKDOWN_TYPES or path.endswith(MARKDOWN_SUFFIXES):
         return "markdown"
     if not media and re.match(rb"\s*<(!doctype html|html)\b", fetched.body[:1024], re.I):
         return "html"
@@ -76,7 +76,8 @@ def make_page(
     keep_suffix = kind == "pdf" or (kind == "text" and url.endswith(_TEXT_SUFFIXES))
     path = scope.file_path(url, keep_suffix=keep_suffix)
     unchanged = previous is not None and previous.text == text
-    followed = _in_scope(links, scope, keep_query)
+    # Kept so that a refresh answered by a 304 can still follow them.
+    followed = tuple(in_scope(links, scope, keep_query=keep_query))
     state = replace(state, url=url, path=path, text=text, links=followed)
     if html is not None:
         state = replace(
@@ -106,9 +107,3 @@ def kept_page(fetched: Fetched, previous: PageState) -> Page:
         last_modified=fetched.last_modified or previous.last_modified,
     )
     return Page(previous.url, previous.path, previous.text or "", state, unchanged=True)
-
-
-def _in_scope(links: list[str], scope: Scope, keep_query: bool) -> tuple[str, ...]:
-    """The links to follow, kept so that a refresh answered by a 304 can still follow them."""
-    normal = (normalize(u, keep_query=keep_query) for u in links)
-    return tuple(dict.fromkeys(u for u in normal if u in scope))

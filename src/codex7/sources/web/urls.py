@@ -6,8 +6,11 @@ import fnmatch
 import hashlib
 import posixpath
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
+
+from codex7.sources.directives import MARKDOWN_SUFFIXES
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _INDEX = re.compile(r"/index\.html?$", re.I)
@@ -18,7 +21,6 @@ _ASSET_SUFFIXES = {
     ".zip", ".gz", ".tgz", ".bz2", ".xz", ".7z", ".tar", ".whl", ".exe", ".dmg", ".msi", ".deb",
     ".rpm", ".mp3", ".mp4", ".webm", ".ogg", ".wav", ".mov", ".avi", ".wasm", ".bin", ".csv",
 }  # fmt: skip
-_MARKDOWN_SUFFIXES = (".md", ".mdx", ".markdown")
 _PAGE_SUFFIXES = (".html", ".htm", ".xhtml", ".php", ".asp", ".aspx", ".jsp")
 _SAFE_SEGMENT = re.compile(r"[^\w.\-]+")
 
@@ -115,7 +117,7 @@ class Scope:
         if parts.query:
             stem = f"{stem}-{hashlib.sha256(parts.query.encode()).hexdigest()[:8]}"
         lower = ext.lower()
-        if lower in _MARKDOWN_SUFFIXES or (keep_suffix and ext):
+        if lower in MARKDOWN_SUFFIXES or (keep_suffix and ext):
             segments[-1] = stem + lower
         elif lower in _PAGE_SUFFIXES:
             segments[-1] = stem + ".md"
@@ -124,3 +126,9 @@ class Scope:
         if parts.netloc != self.host:
             segments.insert(0, _SAFE_SEGMENT.sub("-", parts.netloc))
         return "/".join(segments)
+
+
+def in_scope(urls: Iterable[str], scope: Scope, *, keep_query: bool) -> list[str]:
+    """The URLs in their normal form that belong to `scope`, each once, in the order given."""
+    normal = (normalize(u, keep_query=keep_query) for u in urls)
+    return list(dict.fromkeys(u for u in normal if u in scope))

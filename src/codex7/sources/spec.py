@@ -1,10 +1,11 @@
-"""Telling a documentation website from a git remote in what the user typed."""
+"""Telling a documentation website from a git remote in what the user typed (light: no crawler)."""
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-FORGES = ("github.com", "gitlab.com", "bitbucket.org", "codeberg.org")
+from codex7.sources.git import FORGES
+
 PREFIX = "web:"
 
 
