@@ -30,12 +30,15 @@ def default_data_dir() -> Path:
     return platformdirs.user_data_path("codex7", appauthor=False)
 
 
+def key_digest(key: str) -> str:
+    """A key's SHA-256 digest: what is stored and compared, never the key itself."""
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
 def key_digests(keys: SecretStr | None) -> frozenset[str]:
-    """SHA-256 digests of comma-separated keys: what is compared, never the keys themselves."""
+    """The digests of comma-separated keys."""
     raw = keys.get_secret_value() if keys else ""
-    return frozenset(
-        hashlib.sha256(k.strip().encode()).hexdigest() for k in raw.split(",") if k.strip()
-    )
+    return frozenset(key_digest(k.strip()) for k in raw.split(",") if k.strip())
 
 
 class Settings(BaseSettings):

@@ -12,7 +12,6 @@ key, a digest or an Authorization header.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 from collections.abc import Mapping
@@ -30,7 +29,7 @@ from codex7.api.inputs import one_line
 from codex7.api.ratelimit import RateLimiter, Verdict
 from codex7.errors import AuthError, Codex7Error
 from codex7.services.audit import record
-from codex7.services.auth import Principal, auth_enabled, key_prefix, principal_for_key
+from codex7.services.auth import Principal, auth_enabled, digest, key_prefix, principal_for_key
 from codex7.services.state import StateHolder
 
 HEADERS = (
@@ -140,7 +139,7 @@ class AuthMiddleware:
         headers = Headers(scope=scope)
         key = presented_key(headers) or (_cookie_key(headers) if _is_ui(path) else None)
         client = (scope.get("client") or ("-", 0))[0]
-        who = "key:" + hashlib.sha256(key.encode()).hexdigest() if key else "ip:" + client
+        who = "key:" + digest(key) if key else "ip:" + client
         open_path = _is_open(path)
         limiter = self.limiter
         if not open_path:
@@ -151,9 +150,8 @@ class AuthMiddleware:
                 await too_many(verdict, bool(key), limiter.per_minute)(scope, receive, send)
                 return
         try:
-            state = await anyio.to_thread.run_sync(self.holder.get)
             principal: Principal | None = await anyio.to_thread.run_sync(
-                principal_for_key, state, key
+                lambda: principal_for_key(self.holder.get(), key)  # one worker thread, not two
             )
         except AuthError as exc:
             if open_path:

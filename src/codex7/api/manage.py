@@ -145,8 +145,7 @@ def manage_routes(holder: StateHolder, policy: TransportSecuritySettings) -> lis
 
     async def call(func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """FUNC(state, *ARGS, **KWARGS) in a worker thread: the services block on the database."""
-        state = await anyio.to_thread.run_sync(holder.get)
-        return await anyio.to_thread.run_sync(partial(func, state, *args, **kwargs))
+        return await anyio.to_thread.run_sync(lambda: func(holder.get(), *args, **kwargs))
 
     def who(request: Request) -> Principal | None:
         return principal_of(request)

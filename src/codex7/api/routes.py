@@ -149,8 +149,7 @@ def api_routes(holder: StateHolder, policy: TransportSecuritySettings) -> list[B
     def route(path: str) -> Callable[[Handler], Handler]:
         def wrap(handler: Handler) -> Handler:
             async def run(request: Request) -> Response:
-                state = await anyio.to_thread.run_sync(holder.get)
-                return await anyio.to_thread.run_sync(handler, request, state)
+                return await anyio.to_thread.run_sync(lambda: handler(request, holder.get()))
 
             endpoint = guarded(run, policy, authorize, _translate)
             routes.append(Route(path, endpoint, methods=["GET"]))

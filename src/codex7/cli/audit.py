@@ -3,16 +3,11 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
 
 import click
 
 from codex7.cli.context import open_app
-from codex7.cli.output import echo_rows
-
-
-def _when(moment: datetime | None) -> str:
-    return moment.isoformat(timespec="seconds") if moment else ""
+from codex7.cli.output import echo_rows, when
 
 
 @click.command(name="audit")
@@ -38,7 +33,7 @@ def audit(workspace: str | None, action: str | None, limit: int, as_json: bool) 
     found = list_events(state, me, every_workspace=every, action=action, limit=limit)
     rows = [
         [
-            _when(e.at),
+            when(e.at),
             e.workspace or DEFAULT,
             e.actor,
             e.action,

@@ -14,14 +14,10 @@ from typing import Any
 import click
 
 from codex7.cli.context import load_settings, open_app
-from codex7.cli.output import echo_rows
+from codex7.cli.output import echo_rows, when
 from codex7.errors import Codex7Error
 
 STATUSES = ("queued", "running", "succeeded", "failed", "cancelled")
-
-
-def _when(moment: Any) -> str:
-    return moment.isoformat(timespec="seconds") if moment else ""
 
 
 @click.group(invoke_without_command=True)
@@ -44,7 +40,7 @@ def jobs(ctx: click.Context, limit: int, status: str | None, as_json: bool) -> N
             j.chunks,
             j.embedded,
             j.reused,
-            _when(j.created_at),
+            when(j.created_at),
             j.error or "",
         ]
         for j in list_jobs(open_app(), limit, status)
@@ -69,14 +65,14 @@ def job_lines(job: Any) -> list[str]:
         f"attempts:   {job.attempts} of {job.max_attempts}",
         f"files:      {job.files_done}/{job.files_total}",
         f"chunks:     {job.chunks} ({job.embedded}/{job.to_embed} embedded, {job.reused} reused)",
-        f"created:    {_when(job.created_at)}",
+        f"created:    {when(job.created_at)}",
     ]
     if job.started_at:
-        lines.append(f"started:    {_when(job.started_at)}")
+        lines.append(f"started:    {when(job.started_at)}")
     if job.lease_owner and job.status == "running":
-        lines.append(f"worker:     {job.lease_owner} (heartbeat {_when(job.heartbeat_at)})")
+        lines.append(f"worker:     {job.lease_owner} (heartbeat {when(job.heartbeat_at)})")
     if job.finished_at:
-        lines.append(f"finished:   {_when(job.finished_at)}")
+        lines.append(f"finished:   {when(job.finished_at)}")
     if job.error:
         lines.append(f"error:      {job.error}")
     return lines

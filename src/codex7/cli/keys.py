@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import click
 
 from codex7.cli.context import open_app
-from codex7.cli.output import echo_rows
+from codex7.cli.output import echo_rows, when
 from codex7.cli.workspaces import operator
-
-
-def _when(moment: datetime | None) -> str:
-    return moment.isoformat(timespec="seconds") if moment else ""
 
 
 @click.group()
@@ -42,18 +36,18 @@ def create(workspace: str, scope: str, name: str, expires: str | None) -> None:
     """Create a key. It is printed once, on stdout; only its digest is kept."""
     from codex7.services.workspaces import create_key, parse_expiry
 
-    when = parse_expiry(expires)
+    expires_at = parse_expiry(expires)
     made = create_key(
         open_app(),
         workspace,
         scope,
         principal=operator(),
         name=name,
-        expires_at=when,
+        expires_at=expires_at,
     )
     row = made.row
     click.echo(made.key)
-    until = f", expires {_when(row.expires_at)}" if row.expires_at else ""
+    until = f", expires {when(row.expires_at)}" if row.expires_at else ""
     click.echo(
         f"Created {scope} key {row.prefix} in workspace {row.workspace or 'default'}{until}. "
         "Store it now: it is not shown again.",
@@ -80,9 +74,9 @@ def list_cmd(workspace: str | None, as_json: bool) -> None:
             ",".join(k.scopes),
             "revoked" if k.revoked_at else "expired" if k.expired else "active",
             k.name,
-            _when(k.created_at),
-            _when(k.expires_at),
-            _when(k.last_used_at),
+            when(k.created_at),
+            when(k.expires_at),
+            when(k.last_used_at),
         ]
         for k in found
     ]

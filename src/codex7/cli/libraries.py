@@ -2,24 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
-
 import click
 
 from codex7.cli.context import open_app
-from codex7.cli.output import echo_rows
-
-
-def _when(moment: datetime | None) -> str:
-    return moment.isoformat(timespec="seconds") if moment else ""
-
-
-def library_or_fail(conn: Any, identifier: str) -> Any:
-    """The library row, else LibraryNotFound listing what is indexed (for `codex7 refresh`)."""
-    from codex7.services.libraries import find_library
-
-    return find_library(conn, identifier)
+from codex7.cli.output import echo_rows, when
 
 
 @click.command(name="libraries")
@@ -36,7 +22,7 @@ def libraries_cmd(as_json: bool) -> None:
             s.versions,
             s.chunks,
             s.visibility,
-            _when(s.indexed_at),
+            when(s.indexed_at),
             s.description or "",
         ]
         for s in list_libraries(open_app())
@@ -63,7 +49,7 @@ def versions_cmd(library: str, as_json: bool) -> None:
             "yes" if v.is_latest else "",
             v.chunks,
             (v.commit or "")[:12],
-            _when(v.indexed_at),
+            when(v.indexed_at),
         ]
         for v in detail.versions
     ]

@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any
 
 import click
+
+
+def when(moment: datetime | None) -> str:
+    """A date and time as printed in tables: ISO 8601 to the second, empty when unknown."""
+    return moment.isoformat(timespec="seconds") if moment else ""
 
 
 def table_lines(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> list[str]:

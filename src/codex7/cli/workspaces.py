@@ -5,20 +5,15 @@ The command line is the server's operator: it acts as an admin of the default wo
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TYPE_CHECKING
 
 import click
 
 from codex7.cli.context import open_app
-from codex7.cli.output import echo_rows
+from codex7.cli.output import echo_rows, when
 
 if TYPE_CHECKING:
     from codex7.services.auth import Principal
-
-
-def _when(moment: datetime | None) -> str:
-    return moment.isoformat(timespec="seconds") if moment else ""
 
 
 def operator() -> Principal:
@@ -55,7 +50,7 @@ def list_cmd(as_json: bool) -> None:
     from codex7.services.workspaces import list_workspaces
 
     rows = [
-        [w.name, w.libraries, w.keys, _when(w.created_at), w.description]
+        [w.name, w.libraries, w.keys, when(w.created_at), w.description]
         for w in list_workspaces(open_app(), principal=operator())
     ]
     echo_rows(

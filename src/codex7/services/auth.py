@@ -10,7 +10,6 @@ never logged, returned or put in a message.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import re
 import secrets
@@ -18,6 +17,7 @@ import string
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from codex7.config import key_digest as digest
 from codex7.errors import AuthError, DatabaseError
 from codex7.store import keys as key_store
 
@@ -75,10 +75,6 @@ class Principal:
 ANONYMOUS = Principal(workspace_id=None, key_prefix=None, scopes=frozenset({READ}))
 ENV_READER = Principal(workspace_id=None, key_prefix="env", scopes=frozenset({READ}))
 ENV_ADMIN = Principal(workspace_id=None, key_prefix="env-admin", scopes=frozenset(SCOPES))
-
-
-def digest(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()
 
 
 def new_key() -> tuple[str, str, str]:
@@ -174,7 +170,8 @@ def principal_for_key(state: AppState, key: str | None) -> Principal:
         with state.db.pool.connection() as conn:
             row = key_store.by_digest(conn, value)
             if row is not None and row.revoked_at is None and not row.expired:
-                key_store.touch(conn, row.id)
+                if row.touch_due:  # not a write (nor a round trip) on every request
+                    key_store.touch(conn, row.id)
                 return Principal(row.workspace_id, row.prefix, frozenset(row.scopes))
         if row is not None and row.revoked_at is not None:
             raise AuthError(

@@ -11,9 +11,8 @@ from codex7.errors import VersionNotFound
 from codex7.ids import parse_library_id
 from codex7.services.audit import record_in
 from codex7.services.auth import Principal, acting
-from codex7.services.libraries import owned_library
+from codex7.services.libraries import owned_library, schedules_by_library
 from codex7.store import libraries as library_store
-from codex7.store import schedules as schedule_store
 from codex7.store import versions as version_store
 
 if TYPE_CHECKING:
@@ -41,7 +40,7 @@ def library_rows(state: AppState, *, principal: Principal | None = None) -> list
     viewer = acting(state, principal).workspace_id
     with state.db.pool.connection() as conn:
         stats = library_store.library_stats(conn, viewer=viewer)
-        every = {s.library_id: s.every for s in schedule_store.list_schedules(conn)}
+        every = schedules_by_library(conn)
         recorded = version_store.recorded_versions(conn)
     sources: dict[tuple[str, int | None], dict[str, Any]] = {}
     by_version: dict[tuple[str, int | None, str], dict[str, Any]] = {}

@@ -79,7 +79,7 @@ def find_library(conn: Connection, library_id: str, viewer: int | None = None) -
     return lib
 
 
-def _schedules(conn: Connection) -> dict[int, timedelta]:
+def schedules_by_library(conn: Connection) -> dict[int, timedelta]:
     """Refresh intervals by library row (set with `codex7 schedule`)."""
     return {s.library_id: s.every for s in schedule_store.list_schedules(conn)}
 
@@ -112,6 +112,12 @@ def _summary(stats: LibraryStats, schedules: dict[int, timedelta]) -> LibrarySum
     )
 
 
+def _summary_of(conn: Connection, lib: LibraryRow, viewer: int | None) -> LibrarySummary:
+    """One library's summary as VIEWER sees it."""
+    (stats,) = library_store.library_stats(conn, viewer=viewer, library_id=lib.id)
+    return _summary(stats, schedules_by_library(conn))
+
+
 def _library_id(library_id: str) -> str:
     return parse_library_id(library_id, allow_version=False).library_id
 
@@ -120,7 +126,7 @@ def list_libraries(state: AppState, *, principal: Principal | None = None) -> li
     """Every library the caller sees (public ones and its workspace's), by ID."""
     viewer = acting(state, principal).workspace_id
     with state.db.pool.connection() as conn:
-        schedules = _schedules(conn)
+        schedules = schedules_by_library(conn)
         stats = library_store.library_stats(conn, viewer=viewer)
         return [_summary(s, schedules) for s in stats]
 
@@ -133,8 +139,7 @@ def describe_library(
     viewer = acting(state, principal).workspace_id
     with state.db.pool.connection() as conn:
         lib = find_library(conn, identifier, viewer)
-        (stats,) = library_store.library_stats(conn, viewer=viewer, library_id=lib.id)
-        summary = _summary(stats, _schedules(conn))
+        summary = _summary_of(conn, lib, viewer)
         versions = [
             VersionSummary(
                 version=v.version,
@@ -199,8 +204,7 @@ def set_visibility(
                 identifier,
                 {"from": before, "to": wanted},
             )
-        (stats,) = library_store.library_stats(conn, viewer=who.workspace_id, library_id=lib.id)
-        return _summary(stats, _schedules(conn))
+        return _summary_of(conn, lib, who.workspace_id)
 
 
 def rename(
@@ -217,8 +221,7 @@ def rename(
     with state.db.pool.connection() as conn, conn.transaction():
         lib = owned_library(conn, identifier, who)
         library_store.rename_library(conn, lib.id, name)
-        (stats,) = library_store.library_stats(conn, viewer=who.workspace_id, library_id=lib.id)
-        return _summary(stats, _schedules(conn))
+        return _summary_of(conn, lib, who.workspace_id)
 
 
 def refresh_targets(

@@ -12,8 +12,8 @@ from datetime import datetime
 import psycopg
 from psycopg.rows import class_row
 
-# last_used_at is written at most this often per key: not one write per request.
-TOUCH_SECONDS = 60
+# last_used_at is written at most once a minute per key, not once per request: `touch_due` in
+# _SELECT and the WHERE of touch() say "a minute" the same way.
 
 
 @dataclass
@@ -29,12 +29,15 @@ class KeyRow:
     last_used_at: datetime | None
     workspace: str | None = None  # the workspace's name (None: default)
     expired: bool = False  # expires_at has passed (by the database's clock)
+    touch_due: bool = False  # last_used_at is over a minute old (or unset): touch() writes
 
 
 _SELECT = """
 SELECT k.id, k.workspace_id, k.prefix, k.scopes, k.name, k.created_at, k.expires_at,
        k.revoked_at, k.last_used_at, w.name AS workspace,
-       (k.expires_at IS NOT NULL AND k.expires_at <= now()) AS expired
+       (k.expires_at IS NOT NULL AND k.expires_at <= now()) AS expired,
+       (k.last_used_at IS NULL OR k.last_used_at < now() - interval '1 minute')
+           AS touch_due
 FROM api_keys k LEFT JOIN workspaces w ON w.id = k.workspace_id
 """
 
@@ -122,9 +125,9 @@ def count_usable(conn: psycopg.Connection) -> int:
 
 
 def touch(conn: psycopg.Connection, key_id: int) -> None:
-    """Record that the key was used (at most every TOUCH_SECONDS)."""
+    """Record that the key was used (at most once a minute)."""
     conn.execute(
         "UPDATE api_keys SET last_used_at = now() WHERE id = %s AND (last_used_at IS NULL"
-        " OR last_used_at < now() - make_interval(secs => %s))",
-        (key_id, TOUCH_SECONDS),
+        " OR last_used_at < now() - interval '1 minute')",
+        (key_id,),
     )

@@ -8,7 +8,6 @@ page that says what was wrong (never a traceback).
 
 from __future__ import annotations
 
-import functools
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
@@ -122,8 +121,7 @@ class UI:
 
     async def call(self, func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """FUNC(state, *ARGS, **KWARGS) in a worker thread: the services block on the database."""
-        state = await self.state()
-        return await anyio.to_thread.run_sync(functools.partial(func, state, *args, **kwargs))
+        return await anyio.to_thread.run_sync(lambda: func(self.holder.get(), *args, **kwargs))
 
     def render(
         self,
