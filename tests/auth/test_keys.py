@@ -126,6 +126,9 @@ def test_private_index_from_the_command_line(settings: Settings, tmp_path: Path)
     assert [(e["action"], e["target"]) for e in json.loads(out)] == [
         ("library.added", "/acme/runbook/1")
     ]
+    # Every action services record can be asked for by name, e.g. a changed latest version.
+    code, out, err = run(settings, "audit", "--action", "library.latest", "--json")
+    assert (code, json.loads(out)) == (0, []), err
 
 
 def test_who_a_key_is(state: AppState) -> None:

@@ -84,7 +84,7 @@ def test_another_model_is_refused_until_reembed_moves_the_database(
     code, out = run(env, "fake-b", "reembed")
     assert code == 0, out
     assert "Re-embedded 2 version(s)" in out and "fake fake-b (16 dims)" in out
-    assert space_and_column(db_url) == (("fake", "fake-b", 16), "vector(16)", [16])
+    assert space_and_column(db_url) == (("fake", "fake-b", 16), "halfvec(16)", [16])
     code, out = run(env, "fake-b", "query", "/acme/widgets", "spin a widget")
     assert code == 0 and "widget.spin()" in out, out
     code, out = run(env, "fake-a", "query", "/acme/widgets", "spin a widget")
@@ -131,4 +131,4 @@ def test_reembed_changes_nothing_when_a_source_is_gone(
     with psycopg.connect(db_url) as conn:
         after = conn.execute("SELECT id, content_hash, embedding FROM documents ORDER BY id")
         assert [(r[0], r[1], str(r[2])) for r in after] == snapshot
-    assert space_and_column(db_url) == (("fake", "fake-a", 8), "vector(8)", [8])
+    assert space_and_column(db_url) == (("fake", "fake-a", 8), "halfvec(8)", [8])

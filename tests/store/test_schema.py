@@ -57,7 +57,7 @@ def test_embedding_space_binds_once_and_refuses_another_model(db_url: str) -> No
             "SELECT format_type(atttypid, atttypmod) FROM pg_attribute"
             " WHERE attrelid = 'documents'::regclass AND attname = 'embedding'"
         ).fetchone()
-        assert typ == ("vector(384)",)
+        assert typ == ("halfvec(384)",)
         with pytest.raises(ModelMismatch, match="CODEX7_EMBEDDING_MODEL=all-MiniLM-L6-v2"):
             check_space(conn, "openai", "text-embedding-3-small", 1536)
         with pytest.raises(ModelMismatch):

@@ -93,6 +93,11 @@ def section_key(doc: Doc) -> tuple[str, str]:
     return (doc.source_path, doc.title)
 
 
+def _best(a: int | None, b: int | None) -> int | None:
+    """The better (lower) of two ranks, either possibly missing."""
+    return b if a is None else a if b is None else min(a, b)
+
+
 def _rr(rank: int | None) -> float:
     return (RANK_K + 1) / (RANK_K + rank) if rank is not None else 0.0
 
@@ -116,27 +121,45 @@ def describe(
     idf_total = query_idf or 1.0
     lowered = [i.lower() for i in identifiers]
     for s in sections.values():
-        ev = [evidence.get(d.id, ChunkEvidence()) for d in s.docs]
-        s.chunk_scores = {
-            d.id: (e.cosine or 0.0) + e.bm25 / best_bm25 for d, e in zip(s.docs, ev, strict=True)
-        }
-        cos = max((e.cosine for e in ev if e.cosine is not None), default=best_cos - 0.5)
+        # One pass over the section's chunks (this loop runs for every fetched chunk).
+        cos: float | None = None
+        vec_rank = bm25_rank = ident_rank = None
+        bm25_max = bm25_sum = heading_idf = breadcrumb_idf = 0.0
+        tokens = 0
+        for d in s.docs:
+            tokens += d.token_count
+            e = evidence.get(d.id)
+            if e is None:
+                s.chunk_scores[d.id] = 0.0
+                continue
+            s.chunk_scores[d.id] = (e.cosine or 0.0) + e.bm25 / best_bm25
+            if e.cosine is not None and (cos is None or e.cosine > cos):
+                cos = e.cosine
+            vec_rank = _best(vec_rank, e.vec_rank)
+            bm25_rank = _best(bm25_rank, e.bm25_rank)
+            ident_rank = _best(ident_rank, e.ident_rank)
+            bm25_max = max(bm25_max, e.bm25)
+            bm25_sum += e.bm25
+            heading_idf = max(heading_idf, e.heading_idf)
+            breadcrumb_idf = max(breadcrumb_idf, e.breadcrumb_idf)
+        if cos is None:
+            cos = best_cos - 0.5
         heading = (s.hierarchy[-1] if s.hierarchy else "").lower()
         s.features = {
             "vec_max": cos,
             "vec_gap": cos - best_cos,
-            "vec_rr": max(_rr(e.vec_rank) for e in ev),
-            "bm25_max": max(e.bm25 for e in ev) / best_bm25,
-            "bm25_rr": max(_rr(e.bm25_rank) for e in ev),
-            "bm25_sum": min(sum(e.bm25 for e in ev) / best_bm25, 3.0),
-            "heading": min(max(e.heading_idf for e in ev) / idf_total, 1.0),
-            "breadcrumb": min(max(e.breadcrumb_idf for e in ev) / idf_total, 1.0),
-            "ident_rr": max(_rr(e.ident_rank) for e in ev),
+            "vec_rr": _rr(vec_rank),
+            "bm25_max": bm25_max / best_bm25,
+            "bm25_rr": _rr(bm25_rank),
+            "bm25_sum": min(bm25_sum / best_bm25, 3.0),
+            "heading": min(heading_idf / idf_total, 1.0),
+            "breadcrumb": min(breadcrumb_idf / idf_total, 1.0),
+            "ident_rr": _rr(ident_rank),
             "ident_heading": 1.0 if any(i in heading for i in lowered) else 0.0,
             "page_support": math.log1p(per_file[s.path] - 1),
             "depth": float(len(s.hierarchy)),
             "changelog": 1.0 if _CHANGELOG.search(s.path) else 0.0,
-            "size": math.log10(1 + sum(d.token_count for d in s.docs)),
+            "size": math.log10(1 + tokens),
         }
     return list(sections.values())
 

@@ -70,6 +70,19 @@ def gather(
     limit: int | None = None,
 ) -> tuple[list[Section], dict[str, list[int]], dict[str, float]]:
     """Candidate sections with their features (unscored), the retrievers' lists, timings (ms)."""
+    with candidates.generic_plans(conn):
+        return _gather(conn, version_id, query, vector, weights, library_words, limit)
+
+
+def _gather(
+    conn: Connection,
+    version_id: int,
+    query: str,
+    vector: np.ndarray | None,
+    weights: Weights,
+    library_words: set[str] | None,
+    limit: int | None,
+) -> tuple[list[Section], dict[str, list[int]], dict[str, float]]:
     timings: dict[str, float] = {}
     t = time.perf_counter()
     limit = limit or weights.overfetch

@@ -26,6 +26,7 @@ ACTIONS = (
     "library.added",
     "library.refreshed",
     "library.removed",
+    "library.latest",
     "library.visibility",
 )
 MAX_EVENTS = 1000

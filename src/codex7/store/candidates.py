@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import psycopg
+from psycopg import sql
 from psycopg.rows import class_row
 
 from codex7.lexical import normalize as normalize_identifier
@@ -31,10 +32,14 @@ class Doc:
     token_count: int
 
 
+# The version is written into the statement, not passed: only then can a cached plan use the
+# version's partial index. With one partial index per big version, planning a query on documents
+# costs milliseconds at a million chunks, so each version's statement is prepared once per
+# connection and its generic plan kept (the vector and limit stay parameters).
 _VECTOR_SQL = """
-SELECT id, 1 - (embedding <=> %(vector)s) AS cosine FROM documents
-WHERE version_id = %(version)s
-ORDER BY embedding <=> %(vector)s
+SELECT id, 1 - (embedding <=> %(vector)s::halfvec) AS cosine FROM documents
+WHERE version_id = {version}
+ORDER BY embedding <=> %(vector)s::halfvec
 LIMIT %(limit)s
 """
 
@@ -46,12 +51,15 @@ LIMIT %(limit)s
 _PIN_PLAN = """
 SELECT current_setting('enable_seqscan'), current_setting('enable_bitmapscan'),
        current_setting('enable_sort'), coalesce(current_setting('hnsw.ef_search', true), '40'),
+       current_setting('plan_cache_mode'),
        set_config('enable_seqscan', 'off', false), set_config('enable_bitmapscan', 'off', false),
-       set_config('enable_sort', 'off', false), set_config('hnsw.ef_search', %s, false)
+       set_config('enable_sort', 'off', false), set_config('hnsw.ef_search', %s, false),
+       set_config('plan_cache_mode', 'force_generic_plan', false)
 """
 _RESTORE_PLAN = """
 SELECT set_config('enable_seqscan', %s, false), set_config('enable_bitmapscan', %s, false),
-       set_config('enable_sort', %s, false), set_config('hnsw.ef_search', %s, false)
+       set_config('enable_sort', %s, false), set_config('hnsw.ef_search', %s, false),
+       set_config('plan_cache_mode', %s, false)
 """
 MAX_EF_SEARCH = 1000  # pgvector's upper bound
 
@@ -68,17 +76,38 @@ def pinned_plan(conn: psycopg.Connection, limit: int = 40) -> Iterator[None]:
     finally:
         # After an error the transaction is aborted and rolling it back reverts the settings.
         if conn.info.transaction_status != psycopg.pq.TransactionStatus.INERROR:
-            conn.execute(_RESTORE_PLAN, row[:4])
+            conn.execute(_RESTORE_PLAN, row[:5])
+
+
+_GENERIC_PLANS = """
+SELECT current_setting('plan_cache_mode'), set_config('plan_cache_mode', 'force_generic_plan', false)
+"""
+_RESTORE_PLANS = "SELECT set_config('plan_cache_mode', %s, false)"
+
+
+@contextmanager
+def generic_plans(conn: psycopg.Connection) -> Iterator[None]:
+    """Within the block, a statement prepared on this connection keeps its first plan.
+
+    With a partial HNSW index per big version, planning any query on documents costs ~1.5 ms at
+    a million chunks (the planner weighs every index), more than running it; PostgreSQL would
+    otherwise keep re-planning the candidate queries, whose custom plans look cheaper."""
+    row = conn.execute(_GENERIC_PLANS).fetchone()
+    assert row is not None
+    try:
+        yield
+    finally:
+        if conn.info.transaction_status != psycopg.pq.TransactionStatus.INERROR:
+            conn.execute(_RESTORE_PLANS, (row[0],))
 
 
 def nearest_scored(
     conn: psycopg.Connection, version_id: int, vector: np.ndarray, limit: int
 ) -> list[tuple[int, float]]:
     """(id, cosine) of the version's chunks closest to `vector`, nearest first."""
+    query = sql.SQL(_VECTOR_SQL).format(version=sql.Literal(int(version_id)))
     with pinned_plan(conn, limit):
-        rows = conn.execute(
-            _VECTOR_SQL, {"version": version_id, "vector": vector, "limit": limit}, prepare=False
-        ).fetchall()
+        rows = conn.execute(query, {"vector": vector, "limit": limit}, prepare=True).fetchall()
     return [(int(r[0]), float(r[1])) for r in rows]
 
 
@@ -88,12 +117,25 @@ def nearest(conn: psycopg.Connection, version_id: int, vector: np.ndarray, limit
 
 
 # A section whose own heading names the identifier defines it; then any heading; then the body.
-# The full-text index finds the chunks holding the identifier (whole, or as English words);
-# LIKE then keeps those that spell it exactly. A LIKE over a big version's rows cost ~50 ms.
+# The BM25 postings (codex7.store.lexical) find the chunks holding the identifier, whole or as
+# all of its English words; LIKE then keeps those that spell it exactly. A LIKE over a big
+# version's rows cost ~50 ms.
 _IDENTIFIER_SQL = """
+WITH words AS (
+    SELECT tsvector_to_array(to_tsvector('english', %(raw)s)) AS stems
+), holding AS (
+    SELECT unnest(chunks) AS chunk_index FROM term_postings
+    WHERE version_id = %(version)s AND term = %(lexeme)s
+    UNION
+    SELECT c.chunk_index
+    FROM words, term_postings p, unnest(p.chunks) AS c(chunk_index)
+    WHERE p.version_id = %(version)s AND p.term = ANY(words.stems)
+    GROUP BY c.chunk_index
+    HAVING count(*) = (SELECT cardinality(stems) FROM words)
+)
 SELECT id FROM documents
 WHERE version_id = %(version)s
-  AND search_vector @@ (to_tsquery('simple', %(lexeme)s) || plainto_tsquery('english', %(raw)s))
+  AND chunk_index IN (SELECT chunk_index FROM holding)
   AND (title LIKE %(pattern)s OR content LIKE %(pattern)s)
 ORDER BY (hierarchy[cardinality(hierarchy)] LIKE %(pattern)s) DESC,
          (title LIKE %(pattern)s) DESC,
@@ -128,7 +170,7 @@ def identifier_matches(
 _SECTIONS_SQL = """
 SELECT id, chunk_index, coalesce(source_path, '') AS source_path, source_url, title, hierarchy,
        content, content_hash, has_code, code_language, token_count,
-       1 - (embedding <=> %(vector)s) AS cosine
+       1 - (embedding <=> %(vector)s::halfvec) AS cosine
 FROM documents
 WHERE id IN (
     SELECT d.id
@@ -144,7 +186,9 @@ WHERE id IN (
 )
 """
 # The same without a query vector (keyword-only search): no cosine.
-_SECTIONS_NO_VECTOR_SQL = _SECTIONS_SQL.replace("1 - (embedding <=> %(vector)s)", "NULL::float8")
+_SECTIONS_NO_VECTOR_SQL = _SECTIONS_SQL.replace(
+    "1 - (embedding <=> %(vector)s::halfvec)", "NULL::float8"
+)
 
 
 def section_chunks(
@@ -152,15 +196,15 @@ def section_chunks(
     version_id: int,
     ids: list[int],
     vector: np.ndarray | None,
-    window: int = 6,
+    window: int = 3,
 ) -> list[tuple[Doc, float | None]]:
     """The chunks of the sections holding `ids` (up to `window` either side of each hit),
     with their cosine to `vector` when there is one."""
     if not ids:
         return []
     params = {"version": version_id, "ids": ids, "window": window, "vector": vector}
-    sql = _SECTIONS_SQL if vector is not None else _SECTIONS_NO_VECTOR_SQL
-    rows = conn.execute(sql, params, prepare=False).fetchall()
+    query = _SECTIONS_SQL if vector is not None else _SECTIONS_NO_VECTOR_SQL
+    rows = conn.execute(query, params).fetchall()
     return [(Doc(*r[:-1]), None if r[-1] is None else float(r[-1])) for r in rows]
 
 

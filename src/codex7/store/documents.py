@@ -6,7 +6,6 @@ from collections.abc import Sequence
 
 import numpy as np
 import psycopg
-from psycopg.types.json import Jsonb
 
 from codex7.lexical import document_identifiers
 from codex7.records import Chunk
@@ -31,7 +30,11 @@ def vectors_for_hashes(
         """,
         (list(hashes), workspace_id),
     ).fetchall()
-    return {h: e.to_numpy() if hasattr(e, "to_numpy") else np.asarray(e) for h, e in rows}
+    # Stored as halfvec: handed back as float32, like a fresh embedding.
+    return {
+        h: np.asarray(e.to_numpy() if hasattr(e, "to_numpy") else e, dtype=np.float32)
+        for h, e in rows
+    }
 
 
 def version_hashes(conn: psycopg.Connection, version_id: int) -> list[tuple[str, str, str]]:
@@ -49,7 +52,7 @@ def version_hashes(conn: psycopg.Connection, version_id: int) -> list[tuple[str,
 _COPY_SQL = """
 COPY documents (version_id, chunk_index, title, hierarchy, content, content_hash, embedding,
                 source_type, source_path, source_url, has_code, code_language, token_count,
-                metadata, identifiers)
+                identifiers)
 FROM STDIN
 """
 
@@ -81,7 +84,6 @@ def replace_documents(
                     chunk.has_code,
                     chunk.code_language,
                     chunk.token_count,
-                    Jsonb({**chunk.metadata, "file_chunk": chunk.chunk_index}),
                     document_identifiers(chunk.title, chunk.content),
                 )
             )

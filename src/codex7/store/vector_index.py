@@ -12,8 +12,9 @@ from psycopg import sql
 
 # Versions smaller than this are scanned exactly: fast enough, and recall is 1 by construction.
 MIN_CHUNKS = 1000
-# pgvector's HNSW indexes `vector` columns of up to 2,000 dimensions; wider ones are scanned.
-MAX_DIMENSIONS = 2000
+# The column is `halfvec` (sql/012_storage.sql): pgvector's HNSW indexes it up to 4,000
+# dimensions; wider ones are scanned.
+MAX_DIMENSIONS = 4000
 
 
 def index_name(version_id: int) -> str:
@@ -24,7 +25,7 @@ def create_version_index(conn: psycopg.Connection, version_id: int) -> None:
     """Build the version's HNSW index (cosine) unless it exists. Readers are not blocked."""
     conn.execute(
         sql.SQL(
-            "CREATE INDEX IF NOT EXISTS {} ON documents USING hnsw (embedding vector_cosine_ops)"
+            "CREATE INDEX IF NOT EXISTS {} ON documents USING hnsw (embedding halfvec_cosine_ops)"
             " WHERE version_id = {}"
         ).format(sql.Identifier(index_name(version_id)), sql.Literal(int(version_id)))
     )

@@ -9,7 +9,7 @@ from starlette.routing import BaseRoute, Route
 
 from codex7.errors import InvalidLibraryId, InvalidVersion, LibraryNotFound, VersionNotFound
 from codex7.services import analytics, catalog
-from codex7.services.auth import Principal
+from codex7.services.auth import Principal, auth_enabled
 from codex7.services.explain import explain_query
 from codex7.ui import forms
 from codex7.ui.clients import client_configs
@@ -82,9 +82,8 @@ def routes(ui: UI) -> list[BaseRoute]:
         )
 
     async def connect(request: Request, user: Principal) -> Response:
-        state = await ui.state()
         base = f"{request.url.scheme}://{request.headers.get('host', request.url.netloc)}"
-        needs_key = bool(state.settings.api_key_digests)
+        needs_key = await ui.call(auth_enabled)  # keys from the environment or stored ones
         return ui.render(
             request,
             user,
