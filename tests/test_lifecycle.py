@@ -162,6 +162,8 @@ def test_a_signal_stops_the_embedded_postgres(
             if transport == "sse":  # a client stays connected through the shutdown
                 stream = stack.enter_context(urllib.request.urlopen(base + "/sse", timeout=30))
                 assert stream.readline().startswith(b"event: endpoint")
+            # Over stdio the database opens while the client says hello: wait for it.
+            wait_for(lambda: postmaster_pid(pgdata) is not None, "the embedded PostgreSQL")
             pid = postmaster_pid(pgdata)
             assert pid is not None and running(pid)
             proc.send_signal(sig)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import signal
 import sys
@@ -80,7 +81,45 @@ class Codex7Group(click.Group):
             ) from None
 
 
-@click.group(cls=Codex7Group, context_settings={"help_option_names": ["-h", "--help"]})
+# Command name → (module, attribute): a command's module is imported when that command runs
+# (or `--help` lists them all), so `codex7 serve` never pays for the imports of the others.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "db": ("db", "db"),
+    "index": ("index", "index"),
+    "refresh": ("index", "refresh"),
+    "jobs": ("jobs", "jobs"),
+    "worker": ("jobs", "worker"),
+    "schedule": ("jobs", "schedule"),
+    "libraries": ("libraries", "libraries_cmd"),
+    "versions": ("libraries", "versions_cmd"),
+    "remove": ("libraries", "remove"),
+    "rename": ("libraries", "rename"),
+    "serve": ("serve", "serve"),
+    "reembed": ("reembed", "reembed"),
+    "resolve": ("ask", "resolve"),
+    "query": ("ask", "query"),
+    "eval": ("evaluate", "evaluate"),
+    "workspaces": ("workspaces", "workspaces"),
+    "keys": ("keys", "keys"),
+    "audit": ("audit", "audit"),
+}
+
+
+class LazyGroup(Codex7Group):
+    """The `codex7` group: commands from COMMANDS, imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*COMMANDS, *self.commands})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            module, attribute = COMMANDS[cmd_name]
+            command = getattr(importlib.import_module(f"codex7.cli.{module}"), attribute)
+            self.add_command(command, cmd_name)
+        return self.commands.get(cmd_name)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="codex7")
 def cli() -> None:
     """Codex7: self-hosted, Context7-compatible documentation for AI coding assistants.
@@ -89,35 +128,28 @@ def cli() -> None:
     """
 
 
-def _register() -> None:
-    from codex7.cli import (
-        ask,
-        audit,
-        db,
-        evaluate,
-        index,
-        keys,
-        libraries,
-        reembed,
-        serve,
-        workspaces,
-    )
-
-    cli.add_command(db.db)
-    for command in [*index.COMMANDS, *libraries.COMMANDS]:
-        cli.add_command(command)
-    cli.add_command(serve.serve)
-    cli.add_command(reembed.reembed)
-    cli.add_command(ask.resolve)
-    cli.add_command(ask.query)
-    cli.add_command(evaluate.evaluate)
-    cli.add_command(workspaces.workspaces)
-    cli.add_command(keys.keys)
-    cli.add_command(audit.audit)
-
-
-_register()
-
-
 def main() -> None:
-    cli(prog_name="codex7")
+    try:
+        cli(prog_name="codex7")
+    except SystemExit as exc:
+        state = sys.modules.get("codex7.services.state")  # imported only if something used it
+        if state is not None and state.warm_up_abandoned():
+            _exit_now(exc.code)
+        raise
+
+
+def _exit_now(code: Any) -> None:
+    """End the process without waiting for a model warm-up that is still loading (an import of
+    torch cannot be interrupted, and a thread importing during the interpreter's shutdown fails
+    noisily). Everything the command opened is closed by now: only the output is flushed."""
+    import logging
+
+    logging.shutdown()
+    if isinstance(code, str):
+        click.echo(code, err=True)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(code if isinstance(code, int) else 0 if code is None else 1)

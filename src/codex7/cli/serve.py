@@ -1,9 +1,11 @@
 """`codex7 serve`: the MCP server over stdio (default), or the web app (MCP over streamable HTTP
 and SSE, the REST and management APIs) with an in-process indexing worker.
 
-The database opens before serving (its errors are one line, exit 1) and closes when the process
-ends, however it ends: SIGINT, SIGTERM and SIGHUP stop the server normally, so the pool closes
-and an embedded PostgreSQL this process started is stopped when no other process uses it.
+Over HTTP the database opens before serving; over stdio it opens on a thread while the MCP
+server loads and answers `initialize` and `tools/list` (a tool call waits for it), and the query
+model warms up meanwhile. Either way its errors are one line, exit 1, and it closes when the
+process ends, however it ends: SIGINT, SIGTERM and SIGHUP stop the server normally, so the pool
+closes and an embedded PostgreSQL this process started is stopped when no other process uses it.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from codex7.errors import ConfigError
 SHUTDOWN_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 GRACEFUL_SECONDS = 5  # open HTTP streams (SSE) get this long to finish on shutdown
 WORKER_STOP_SECONDS = 10  # the in-process worker gets this long to put its job back
+HANDSHAKE_WAIT = 1.0  # over stdio, the database opens after tools/list or this long, at most
 
 
 @contextmanager
@@ -178,8 +181,55 @@ def _say(lines: list[str]) -> None:
         click.echo(f"codex7: {line}", err=True)
 
 
-async def _serve_stdio(server: Any, ready: Callable[[], None]) -> None:
-    """One MCP session over stdio, until stdin ends or a signal arrives."""
+class Opening:
+    """Opens a held state on a thread: the database (the embedded server, migrations when the
+    database lacks one, the pool), the model and workspace checks, then the worker if asked."""
+
+    def __init__(self, holder: Any, worker: bool, eager: bool = False):
+        self.holder, self.worker, self.eager = holder, worker, eager
+        self.done = threading.Event()
+        self.error: BaseException | None = None
+        self.location = ""
+        self.background: Any = None
+        self._thread = threading.Thread(target=self._run, name="codex7-open", daemon=True)
+
+    def start(self) -> Opening:
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        try:
+            self.holder.prestart()  # the embedded PostgreSQL starts while the SDK loads
+            if not self.eager:
+                # The rest is Python (psycopg, numpy, migrations, the pool): after the handshake.
+                self.holder.listed.wait(HANDSHAKE_WAIT)
+            state = self.holder.hold()
+            state.check_model()
+            from codex7.services.auth import local_principal
+
+            local_principal(state)  # an unknown --workspace fails here, in one line
+            self.location = state.db.location
+            if self.worker:
+                from codex7.services.worker import start_background_worker
+
+                logging.getLogger("codex7.worker").setLevel(logging.INFO)  # a line per job
+                self.background = start_background_worker(state)
+        except BaseException as exc:  # raised in the main thread once the session has ended
+            self.error = exc
+        finally:
+            self.done.set()
+
+    def finish(self) -> None:
+        """Wait for an opening in progress (it cannot be interrupted halfway), stop the worker."""
+        self._thread.join()
+        if self.background is not None:
+            # A running job stops at its next checkpoint and goes back to the queue.
+            self.background.stop(WORKER_STOP_SECONDS)
+
+
+async def _serve_stdio(server: Any, opening: Opening, ready: Callable[[], None]) -> None:
+    """One MCP session over stdio, until stdin ends, a signal arrives or the database fails to
+    open; `ready` once the database is open too."""
     from codex7.server.app import run_stdio
 
     loop = asyncio.get_running_loop()
@@ -191,10 +241,54 @@ async def _serve_stdio(server: Any, ready: Callable[[], None]) -> None:
             except RuntimeError:
                 pass  # the loop has already ended
 
+        async def opened() -> None:
+            await anyio.to_thread.run_sync(opening.done.wait, abandon_on_cancel=True)
+            if opening.error is not None:
+                scope.cancel()  # serve raises the error once the session has ended
+            else:
+                ready()
+
         with on_signals(stop):
-            lines = _stdin_lines()
-            ready()
-            await run_stdio(server, lines)
+            try:
+                async with anyio.create_task_group() as tasks:
+                    tasks.start_soon(opened)
+                    await run_stdio(server, _stdin_lines())
+                    tasks.cancel_scope.cancel()
+            finally:
+                server.holder.listed.set()  # the session is over: the opening goes on now
+
+
+def _run_stdio(settings: Any, worker: bool, started: float) -> None:
+    """`serve` over stdio: the database opens while the MCP server loads and says hello."""
+    from codex7.services.state import StateHolder
+
+    holder = StateHolder(settings)
+    holder.keep()
+    # A new data dir: initdb, a first start and every migration take seconds. The handshake
+    # waits for them, so that a short first session never ends (and gets killed by its client)
+    # halfway through; otherwise the database opens while the client says hello.
+    first_start = holder.first_start()
+    opening = Opening(holder, worker, eager=first_start).start()  # overlaps the MCP imports
+    try:
+        from codex7.server.app import build_server
+
+        server = build_server(settings, holder)
+        holder.warm_up()  # the query model loads once tools/list is answered
+        if first_start:
+            opening.done.wait()
+
+        def ready() -> None:
+            lines = banner(settings, opening.location, "stdio", None, worker)
+            _say([*lines, f"ready in {time.monotonic() - started:.1f}s"])
+
+        anyio.run(_serve_stdio, server, opening, ready)
+    finally:
+        try:
+            opening.finish()
+        finally:
+            holder.close()
+    if opening.error is not None:
+        raise opening.error
 
 
 def _stdin_lines() -> StdinLines | None:
@@ -293,35 +387,34 @@ def serve(transport: str, host: str, port: int, worker: bool | None, workspace: 
     management API under /api/manage, /healthz.
     """
     started = time.monotonic()
+    # Before numpy loads: no OpenBLAS thread pool. A question's matrices are small, and a fork
+    # (pg_ctl) while another thread multiplies would wait for that pool forever when
+    # subprocess cannot use vfork (running as root, pg_ctl runs as another user).
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     # stdout belongs to MCP frames in stdio mode: every log line goes to stderr.
     logging.basicConfig(stream=sys.stderr, level=logging.WARNING, format="codex7: %(message)s")
-    from codex7.server.app import build_server
-
     settings = load_settings()
     if workspace:
         settings = settings.model_copy(update={"workspace": workspace})
-    server = build_server(settings)
-    url = endpoint(transport, host, port)
-    if url:
-        check_port(host, port)
     if worker is None:
         worker = transport != "stdio"
+    if transport == "stdio":
+        _run_stdio(settings, worker, started)
+        return
+    from codex7.server.app import build_server
+
+    server = build_server(settings)
+    url = endpoint(transport, host, port)
+    check_port(host, port)
     background = None
     try:
         state = server.holder.hold()  # fails here, in one line, if the database is unreachable
         state.check_model()
-        warning = None
-        if transport == "stdio":
-            from codex7.services.auth import local_principal
+        from codex7.services.auth import access
 
-            local_principal(state)  # an unknown --workspace fails here, in one line
-            lines = banner(settings, state.db.location, transport, url, worker)
-        else:
-            from codex7.services.auth import access
-
-            allowed = access(state)
-            lines = banner(settings, state.db.location, transport, url, worker, allowed)
-            warning = exposure_warning(host, allowed)
+        allowed = access(state)
+        lines = banner(settings, state.db.location, transport, url, worker, allowed)
+        warning = exposure_warning(host, allowed)
         if warning:
             _say([warning])
         if worker:
@@ -333,10 +426,7 @@ def serve(transport: str, host: str, port: int, worker: bool | None, workspace: 
         def ready() -> None:
             _say([*lines, f"ready in {time.monotonic() - started:.1f}s"])
 
-        if transport == "stdio":
-            anyio.run(_serve_stdio, server, ready)
-        else:
-            _serve_http(server, host, port, ready)
+        _serve_http(server, host, port, ready)
     finally:
         try:
             if background is not None:

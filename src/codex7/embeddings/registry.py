@@ -56,3 +56,16 @@ def get_embedder(settings: Settings, provider: str | None = None) -> Embedder:
             f"Unknown embedding provider {name!r}; choose one of: {', '.join(sorted(_PROVIDERS))}"
         ) from None
     return factory(settings)
+
+
+def get_query_embedder(settings: Settings) -> Embedder:
+    """The embedder for questions: the same as `get_embedder`, except that the built-in local
+    provider answers with its torch-free forward pass when it reproduces the model
+    (embeddings/light.py), so a server's first question does not wait for torch."""
+    if settings.embedding_provider == "local" and _PROVIDERS.get("local") is _local:
+        from codex7.embeddings.light import light_embedder
+
+        light = light_embedder(settings.model_name, settings.dimensions)
+        if light is not None:
+            return light
+    return get_embedder(settings)

@@ -8,36 +8,32 @@ access log as middleware. One Host/Origin policy (DNS rebinding) covers every ro
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from typing import Any
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from typing import TYPE_CHECKING, Any
 
 import anyio
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
-from mcp.server.sse import SseServerTransport
 from mcp.server.stdio import stdio_server
-from mcp.server.streamable_http_manager import StreamableHTTPASGIApp
 from mcp.server.transport_security import TransportSecurityMiddleware, TransportSecuritySettings
-from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
-from starlette.routing import BaseRoute, Mount, Route
-from starlette.types import Receive, Scope, Send
 
 from codex7 import __version__
-from codex7.api.auth import AuthMiddleware
-from codex7.api.payloads import error_body
-from codex7.api.ratelimit import RateLimiter
-from codex7.api.routes import api_routes
-from codex7.api.security import transport_security
 from codex7.config import Settings
 from codex7.errors import Codex7Error
-from codex7.server.access import RequestContext
 from codex7.server.tools import agent_message, prepare_arguments, register_tools
-from codex7.services.state import AppState, StateHolder
+from codex7.services.state import StateHolder
+
+if TYPE_CHECKING:  # the web app's modules load in build_app: stdio never needs them
+    from mcp.server.sse import SseServerTransport
+    from starlette.applications import Starlette
+    from starlette.routing import BaseRoute
+    from starlette.types import Receive, Scope, Send
+
+    from codex7.api.ratelimit import RateLimiter
 
 INSTRUCTIONS = """Codex7 serves this team's indexed documentation (Context7-compatible).
 Use it whenever the user asks about a library, framework, SDK, API, CLI tool or service: API syntax, configuration, version migration, library-specific debugging, setup and CLI usage — even for well-known libraries, and prefer it over web search, since it holds the exact versions the team uses.
@@ -47,8 +43,13 @@ Do not use it for refactoring, writing scripts from scratch, business-logic debu
 log = logging.getLogger("codex7.server")
 
 
-class Codex7Server(MCPServer[AppState]):
+class Codex7Server(MCPServer[StateHolder]):
     holder: StateHolder  # the process's database state (build_server sets it)
+
+    async def list_tools(self) -> Any:
+        tools = await super().list_tools()
+        self.holder.listed.set()  # the model's warm-up may start now (services.state.WarmUp)
+        return tools
 
     async def call_tool(self, name: str, arguments: dict[str, Any], context: Any = None) -> Any:
         try:
@@ -61,28 +62,52 @@ class Codex7Server(MCPServer[AppState]):
             raise ToolError(agent_message(name, exc)) from exc.__cause__
 
 
-def build_server(settings: Settings) -> Codex7Server:
+@contextmanager
+def plain_sdk_logging() -> Iterator[None]:
+    """While MCPServer() runs: its logging set-up without rich. The SDK installs rich's handler
+    on the root logger (importing rich takes 0.2 s of a start) unless logging is configured
+    already, which `codex7 serve` does first; a plain stderr handler at the same level else."""
+    from mcp.server.mcpserver import server as sdk
+
+    configure = sdk.configure_logging
+
+    def plain(level: Any = "INFO") -> None:
+        logging.basicConfig(level=level, format="%(message)s")
+
+    sdk.configure_logging = plain
+    try:
+        yield
+    finally:
+        sdk.configure_logging = configure
+
+
+def build_server(settings: Settings, holder: StateHolder | None = None) -> Codex7Server:
     """The MCP server (tools and instructions) for stdio, in-process clients and `build_app`."""
-    holder = StateHolder(settings)
+    holder = holder or StateHolder(settings)
 
     @asynccontextmanager
-    async def lifespan(_: MCPServer[AppState]) -> AsyncIterator[AppState]:
+    async def lifespan(_: MCPServer[StateHolder]) -> AsyncIterator[StateHolder]:
         # Entered per SSE session and once by the streamable HTTP session manager: the state
-        # outlives them all (StateHolder).
-        state = await anyio.to_thread.run_sync(holder.enter_session)
+        # outlives them all (StateHolder). A held state (`codex7 serve`) may still be opening
+        # while the client says hello: the tools wait for it (StateHolder.get), not the session.
+        if holder.held:
+            yield holder
+            return
+        await anyio.to_thread.run_sync(holder.enter_session)
         try:
-            yield state
+            yield holder
         finally:
             await anyio.to_thread.run_sync(holder.leave_session)
 
-    server = Codex7Server(
-        name="Codex7",
-        version=__version__,
-        instructions=INSTRUCTIONS,
-        website_url="https://github.com/codex7/codex7",
-        lifespan=lifespan,
-        log_level="WARNING",
-    )
+    with plain_sdk_logging():
+        server = Codex7Server(
+            name="Codex7",
+            version=__version__,
+            instructions=INSTRUCTIONS,
+            website_url="https://github.com/codex7/codex7",
+            lifespan=lifespan,
+            log_level="WARNING",
+        )
     server.holder = holder
     register_tools(server)
     return server
@@ -103,6 +128,18 @@ def build_app(
     (a web UI, say) are matched after Codex7's own. Every request but /healthz passes the
     authentication middleware (api/auth.py) with `limiter`'s limits (default: the settings').
     """
+    from mcp.server.sse import SseServerTransport
+    from mcp.server.streamable_http_manager import StreamableHTTPASGIApp
+    from starlette.applications import Starlette
+    from starlette.middleware import Middleware
+    from starlette.routing import Mount, Route
+
+    from codex7.api.auth import AuthMiddleware
+    from codex7.api.ratelimit import RateLimiter
+    from codex7.api.routes import api_routes
+    from codex7.api.security import transport_security
+    from codex7.server.access import RequestContext
+
     holder = server.holder
     settings = holder.settings
     policy = security or transport_security(host, port, settings.public_hosts)
@@ -181,6 +218,8 @@ async def http_error(request: Request, exc: Exception) -> Response:
         headers["Allow"] = ", ".join(sorted(headers["Allow"].split(", ")))
     if not request.url.path.startswith("/api"):
         return PlainTextResponse(exc.detail, status_code=exc.status_code, headers=headers)
+    from codex7.api.payloads import error_body
+
     path = request.url.path  # error_body writes control characters as escapes
     if exc.status_code == 405:
         code = "method_not_allowed"

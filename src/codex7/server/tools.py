@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar, cast
 
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
@@ -12,10 +12,10 @@ from pydantic import Field, ValidationError
 
 from codex7.api.inputs import TOKENS_RULE, InputProblem, check_text, one_line, parse_tokens
 from codex7.errors import Codex7Error
-from codex7.search.render import render_libraries  # pure formatting of services' results
-from codex7.services.auth import Principal
-from codex7.services.docs import query_docs, search_libraries
-from codex7.services.state import AppState
+
+if TYPE_CHECKING:  # the query path (psycopg, numpy, search) loads on the first call
+    from codex7.services.auth import Principal
+    from codex7.services.state import AppState, StateHolder
 
 F = TypeVar("F", bound=Callable[..., Any])
 LIBRARY_ID_HINT = (
@@ -109,7 +109,10 @@ def agent_message(tool: str, exc: ToolError) -> str:
 
 
 def _state(ctx: Context) -> AppState:
-    return cast(AppState, ctx.request_context.lifespan_context)
+    """The process's state, opened by now (a tool called while `serve` still opens the database
+    waits for it here, in the tool's worker thread)."""
+    holder = cast("StateHolder", ctx.request_context.lifespan_context)
+    return holder.get()
 
 
 def _principal(ctx: Context) -> Principal | None:
@@ -121,7 +124,7 @@ def _principal(ctx: Context) -> Principal | None:
     principal = getattr(getattr(request, "state", None), "principal", None)
     if principal is None:
         raise ToolError("This server answers authenticated callers only; send an API key.")
-    return cast(Principal, principal)
+    return cast("Principal", principal)
 
 
 def _docs(
@@ -133,12 +136,13 @@ def _docs(
     *,
     tool: str,
 ) -> str:
-    state = _state(ctx)
+    from codex7.services.docs import query_docs
+
     if not library_id.strip():
         raise ToolError(f"libraryId is required: {LIBRARY_ID_HINT}")
     try:
         result = query_docs(
-            state,
+            _state(ctx),
             library_id,
             query,
             tokens,
@@ -259,6 +263,9 @@ Tokens = Annotated[
 def register_tools(server: Any) -> None:
     @text_tool(server, "resolve-library-id", "Resolve Context7 Library ID", RESOLVE_DESCRIPTION)
     def resolve_library_id(libraryName: LibraryName, ctx: Context, query: ResolveQuery = "") -> str:
+        from codex7.search.render import render_libraries  # pure formatting of services' results
+        from codex7.services.docs import search_libraries
+
         if not libraryName.strip():
             raise ToolError(f"libraryName is required: {HINTS['libraryName']}")
         try:

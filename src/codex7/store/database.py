@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import psycopg
-from pgvector.psycopg import register_vector
 from psycopg.conninfo import conninfo_to_dict
 from psycopg_pool import ConnectionPool, PoolTimeout
 
@@ -119,6 +118,8 @@ def redact_url(url: str) -> str:
 
 
 def _configurer(statement_timeout: float | None) -> Any:
+    from pgvector.psycopg import register_vector  # numpy: loaded with the pool, not before
+
     def configure(conn: psycopg.Connection) -> None:
         register_vector(conn)
         if statement_timeout:
@@ -139,15 +140,37 @@ def resolve_url(settings: Settings) -> tuple[str, str, Any]:
     return url, f"embedded PostgreSQL in {settings.pgdata}", server
 
 
+Started = tuple[str, str, Any]  # resolve_url's (url, location, embedded handle)
+
+
+def start_server(settings: Settings) -> Started | None:
+    """Start (or join) the embedded server ahead of `open_database`, which takes it over
+    (`started=`); None for DATABASE_URL. Little Python runs here: a server can do it while it
+    answers its first requests. Let go of one that is never opened with `release_server`."""
+    return None if settings.database_url else resolve_url(settings)
+
+
+def release_server(started: Started | None) -> None:
+    if started is not None and started[2] is not None:
+        from codex7.store.embedded import stop_embedded
+
+        stop_embedded(started[2])
+
+
 def open_database(
-    settings: Settings, *, migrate: bool | None = None, statement_timeout: float | None = None
+    settings: Settings,
+    *,
+    migrate: bool | None = None,
+    statement_timeout: float | None = None,
+    started: Started | None = None,
 ) -> Database:
     """Connect (starting the embedded server if needed), migrate, and open the pool.
 
     `statement_timeout` (seconds) caps every statement on the pool's connections: the query
-    path sets it so one slow query cannot hold a connection for minutes.
+    path sets it so one slow query cannot hold a connection for minutes. `started` is the
+    embedded server `start_server` started; the Database owns it from here, opened or not.
     """
-    url, location, server = resolve_url(settings)
+    url, location, server = started or resolve_url(settings)
     try:
         return _open(settings, url, location, server, migrate, statement_timeout)
     except BaseException:
@@ -166,15 +189,20 @@ def _open(
     migrate: bool | None,
     statement_timeout: float | None,
 ) -> Database:
+    from codex7.store.migrate import up_to_date
+
+    wanted = settings.auto_migrate if migrate is None else migrate
     try:
-        with psycopg.connect(url, connect_timeout=10) as conn:
+        with psycopg.connect(url, connect_timeout=10, autocommit=True) as conn:
             conn.execute("SELECT 1")
+            # Once per database version: a start that finds every migration recorded reads none.
+            current = not wanted or up_to_date(conn)
     except psycopg.OperationalError as exc:
         raise DatabaseError(
             f"Cannot connect to the database at {location}: {one_line(exc)}. "
             "Check DATABASE_URL, or unset it to use the embedded server."
         ) from None
-    if settings.auto_migrate if migrate is None else migrate:
+    if not current:
         from codex7.store.migrate import migrate as run_migrations
 
         run_migrations(url)
