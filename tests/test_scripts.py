@@ -27,15 +27,36 @@ def run_script(name: str, db_url: str, *args: str, data_dir: Path | None = None)
     return out.stdout
 
 
+def bench_index_rows(stdout: str) -> dict[str, list[str]]:
+    return {
+        cells[1].strip(): cells
+        for cells in (line.split("|") for line in stdout.splitlines())
+        if len(cells) > 5 and cells[1].strip().startswith(("cold", "median", "warm"))
+    }
+
+
 def test_bench_index_smoke(db_url: str) -> None:
-    stdout = run_script("bench_index.py", db_url, "--library", "/encode/httpx", "--files", "2")
-    rows = [
-        line.split("|") for line in stdout.splitlines() if line.startswith(("| cold", "| warm"))
-    ]
-    assert [r[1].strip() for r in rows] == ["cold", "warm"]
-    cold_chunks, cold_embedded = int(rows[0][3]), int(rows[0][4])
-    assert cold_chunks > 0 and cold_embedded == cold_chunks
-    assert int(rows[1][4]) == 0  # the warm run embeds nothing
+    """(a) the embedder alone and (b) cold indexing runs on the same texts, and their ratio."""
+    stdout = run_script(
+        "bench_index.py", db_url, *("--library", "/encode/httpx", "--files", "2", "--rounds", "2")
+    )
+    rows = bench_index_rows(stdout)
+    assert set(rows) == {"cold 1", "cold 2", "median", "warm"}
+    for name in ("cold 1", "cold 2"):
+        cells = rows[name]
+        chunks, embedded = int(cells[3]), int(cells[4])
+        assert chunks > 0 and embedded == chunks  # every round starts cold: all embedded
+        alone, run, ratio = float(cells[5]), float(cells[7]), float(cells[9].strip(" *"))
+        assert alone > 0 and run > 0 and abs(ratio - alone / run) <= 0.01 + 0.02 * ratio
+    assert int(rows["warm"][4]) == 0  # the warm run embeds nothing
+    assert "Speed ratio per round" in stdout and "model load" in stdout
+
+    # The repository's own docs when the shared corpus is not there.
+    stdout = run_script(
+        "bench_index.py", db_url, *("--library", "/codex7/docs", "--files", "1", "--rounds", "1")
+    )
+    rows = bench_index_rows(stdout)
+    assert set(rows) == {"cold 1", "warm"} and int(rows["cold 1"][4]) > 0
 
 
 def test_bench_search_smoke(db_url: str) -> None:
@@ -56,6 +77,37 @@ def test_bench_search_smoke(db_url: str) -> None:
     assert float(rows["partial"][3]) > 0  # the partial indexes take space
     hybrid = [line for line in stdout.splitlines() if line.startswith("| partial ×")]
     assert len(hybrid) == 2  # one client and two at once
+
+
+def test_bench_search_builds_once_and_measures_the_kept_database_again(
+    db_url: str, tmp_path: Path
+) -> None:
+    kept = tmp_path / "bench"
+    args = ("--dims", "32", "--queries", "10", "--clients", "2", "--threshold", "300")
+    refused = subprocess.run(
+        [sys.executable, str(REPO / "scripts/bench_search.py"), "--db-dir", str(kept)]
+        + ["--measure-only"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert refused.returncode == 2 and "build it first" in refused.stderr
+    assert "Traceback" not in refused.stderr
+
+    def summary(stdout: str) -> tuple[str, str, str]:
+        """(heading, load time, the partial row's build seconds and recall)."""
+        lines = stdout.splitlines()
+        load = next(part for part in lines[2].split(" · ") if part.startswith("load "))
+        row = next(line.split("|") for line in lines if line.startswith("| partial |"))
+        return lines[0], load, f"{row[2].strip()} {row[7].strip()}"
+
+    first = run_script("bench_search.py", db_url, "--chunks", "1500", *args, "--db-dir", str(kept))
+    assert (kept / "pgdata").is_dir()
+    again = run_script("bench_search.py", db_url, *args, "--db-dir", str(kept), "--measure-only")
+    # The same database, queries and indexes: nothing was loaded or built the second time.
+    assert summary(again) == summary(first)
+    assert summary(first)[0] == "### Search at 1,500 chunks (32 dims)"
+    assert "Storage per chunk" in again and "| partial ×2 |" in again
 
 
 def test_tune_ranking_smoke(indexed_corpus: IndexedCorpus) -> None:

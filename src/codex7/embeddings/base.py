@@ -30,6 +30,11 @@ class Embedder(ABC):
         """What identifies this embedder's vectors in the embedding cache."""
         return space_key(self.provider, self.model, None)
 
+    def prepare(self) -> None:
+        """Get ready to embed (load a model). The indexer calls it on a thread of its own while
+        it chunks, so that the load overlaps the chunking; by default there is nothing to do."""
+        return None
+
     @abstractmethod
     def count_tokens(self, text: str) -> int:
         """Tokens of `text` as the model counts them (without special tokens)."""
@@ -80,6 +85,9 @@ class WrappedEmbedder(Embedder):
     @property
     def vector_space(self) -> str:
         return self.inner.vector_space
+
+    def prepare(self) -> None:
+        self.inner.prepare()
 
     def count_tokens(self, text: str) -> int:
         return self.inner.count_tokens(text)

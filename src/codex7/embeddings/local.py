@@ -5,10 +5,13 @@ torch and sentence-transformers are imported on first use, never at import time.
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -21,6 +24,22 @@ from codex7.errors import EmbeddingError
 _BUNDLED = {"all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"}
 _LOADED: dict[str, Any] = {}  # one model per process and location, shared by embedders
 _LOAD_LOCK = threading.Lock()
+
+
+@contextmanager
+def _loading() -> Iterator[None]:
+    """torch and a model make about a million objects that live as long as the process: no
+    garbage collection while they load, then one, and everything alive is frozen out of later
+    collections, the one at interpreter exit included (~1 s less loading, ~2 s less exit)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+    gc.collect()
+    gc.freeze()
 
 
 def model_location(model: str) -> str:
@@ -59,24 +78,28 @@ class LocalEmbedder(Embedder):
                 os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
                 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
                 logging.getLogger("sentence_transformers").setLevel(logging.WARNING)
-                try:
-                    from sentence_transformers import SentenceTransformer
-                except ImportError:
-                    raise EmbeddingError(
-                        "sentence-transformers is not installed: pip install 'codex7[local]'"
-                    ) from None
-                try:
-                    _LOADED[self.location] = SentenceTransformer(self.location, device="cpu")
-                except Exception as exc:
-                    raise EmbeddingError(
-                        f"Could not load embedding model {self.model!r}: {exc}"
-                    ) from None
+                with _loading():
+                    try:
+                        from sentence_transformers import SentenceTransformer
+                    except ImportError:
+                        raise EmbeddingError(
+                            "sentence-transformers is not installed: pip install 'codex7[local]'"
+                        ) from None
+                    try:
+                        _LOADED[self.location] = SentenceTransformer(self.location, device="cpu")
+                    except Exception as exc:
+                        raise EmbeddingError(
+                            f"Could not load embedding model {self.model!r}: {exc}"
+                        ) from None
             self._st = _LOADED[self.location]
             return self._st
 
     @property
     def loaded(self) -> bool:
         return self._st is not None
+
+    def prepare(self) -> None:
+        self._load()
 
     @property
     def dimensions(self) -> int:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import logging
+import threading
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -46,6 +49,8 @@ from codex7.store.embedding_space import check_space
 
 if TYPE_CHECKING:
     from codex7.sources.web import WebOptions, WebSource
+
+log = logging.getLogger("codex7.ingest")
 
 # Retrieval works on sections, not pages: cap chunks even when the model reads more.
 MAX_CHUNK_TOKENS = 512
@@ -199,6 +204,21 @@ def stored_site_files(db: Database, version_id: int) -> list[SourceFile]:
     return [SourceFile(r["path"], r["text"], r["url"]) for r in rows if r["text"] is not None]
 
 
+def prepare_in_background(embedder: Embedder) -> threading.Thread:
+    """`embedder.prepare()` (the model's load) on a thread of its own; a failure is left for
+    the first embedding call to raise again, where the run reports it."""
+
+    def run() -> None:
+        try:
+            embedder.prepare()
+        except Exception as exc:
+            log.debug("preparing the embedder failed (the first call reports it): %s", exc)
+
+    thread = threading.Thread(target=run, name="codex7-model-load", daemon=True)
+    thread.start()
+    return thread
+
+
 def files_fingerprint(files: list[SourceFile], max_tokens: int, model: str) -> str:
     """Same files, same chunker, same model: the version's chunks cannot have changed."""
     digest = hashlib.sha256(f"chunker={CHUNKER_VERSION};max={max_tokens};model={model}".encode())
@@ -218,7 +238,9 @@ def chunk_files(
         chunks += chunk_file(
             file,
             max_tokens=max_tokens,
-            count=embedder.count_tokens,
+            # Packing asks for the same pieces' counts again and again: tokenize each piece
+            # of a file once (remembered for that file only, so memory stays a file's worth).
+            count=lru_cache(maxsize=None)(embedder.count_tokens),
             fallback_title=fallback or None,
         )
         reporter.update(files_done=i, chunks=len(chunks))
@@ -228,6 +250,69 @@ def chunk_files(
 EMBED_SLICE = 256  # texts per embedder call: progress and checkpoints at this grain
 
 Checkpoint = Callable[[], None]
+Pairs = list[tuple[str, np.ndarray]]
+
+
+class SliceWriter:
+    """Keeps each embedded slice (checkpoint rows, file cache) on a thread of its own while the
+    next slice embeds, so the model never waits for the database. One write at a time: `submit`
+    waits for the previous one and raises its error; `close` waits for the last one."""
+
+    def __init__(self, write: Callable[[Pairs], None]):
+        self._write = write
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
+
+    def _run(self, pairs: Pairs) -> None:
+        try:
+            self._write(pairs)
+        except BaseException as exc:  # raised in the pipeline's thread by wait()
+            self._error = exc
+
+    def submit(self, pairs: Pairs) -> None:
+        self.wait()
+        self._thread = threading.Thread(
+            target=self._run, args=(pairs,), name="codex7-checkpoint", daemon=True
+        )
+        self._thread.start()
+
+    def wait(self) -> None:
+        """The write in flight done; its error raised here."""
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+        error, self._error = self._error, None
+        if error is not None:
+            raise error
+
+    def close(self) -> None:
+        """Wait for the last write whatever happens (a run stopping keeps what it embedded)."""
+        try:
+            self.wait()
+        except Exception as exc:  # the run is already ending with its own error
+            log.warning("could not keep the last embedded slice: %s", exc)
+
+
+def known_vectors(
+    db: Database,
+    space: str,
+    unique: list[str],
+    cache: EmbeddingCache | None,
+    workspace_id: int | None,
+) -> dict[str, np.ndarray]:
+    """Vectors already computed for these hashes: published documents, then the checkpoints of
+    earlier runs, then the file cache."""
+    known: dict[str, np.ndarray] = {}
+    with db.pool.connection() as conn:
+        for start in range(0, len(unique), LOOKUP_BATCH):
+            part = unique[start : start + LOOKUP_BATCH]
+            known.update(documents.vectors_for_hashes(conn, part, workspace_id))
+        missing = split_known(unique, known)
+        for start in range(0, len(missing), LOOKUP_BATCH):
+            known.update(checkpoints.get_many(conn, space, missing[start : start + LOOKUP_BATCH]))
+    if cache is not None:
+        known.update(cache.get_many(space, split_known(unique, known)))
+    return known
 
 
 def embed_new(
@@ -246,21 +331,13 @@ def embed_new(
     checkpoints of earlier runs, then the file cache); returns (vectors, newly embedded).
 
     New vectors are checkpointed slice by slice (in the database for `job_id`, and in the file
-    cache), so an interrupted run loses at most one slice; `checkpoint` runs between slices and
-    may stop the run.
+    cache) while the next slice embeds, so an interrupted run loses at most the slice being
+    embedded and the one being written; a run that stops (cancel, error) waits for the write
+    in flight. `checkpoint` runs between slices and may stop the run.
     """
     unique = list(dict.fromkeys(hashes))
     space = reuse_space(embedder.vector_space, workspace_id)
-    known: dict[str, np.ndarray] = {}
-    with db.pool.connection() as conn:
-        for start in range(0, len(unique), LOOKUP_BATCH):
-            part = unique[start : start + LOOKUP_BATCH]
-            known.update(documents.vectors_for_hashes(conn, part, workspace_id))
-        missing = split_known(unique, known)
-        for start in range(0, len(missing), LOOKUP_BATCH):
-            known.update(checkpoints.get_many(conn, space, missing[start : start + LOOKUP_BATCH]))
-    if cache is not None:
-        known.update(cache.get_many(space, split_known(unique, known)))
+    known = known_vectors(db, space, unique, cache, workspace_id)
     todo = split_known(unique, known)
     reused = sum(1 for h in hashes if h in known)
     reporter.update(stage="embedding", to_embed=len(todo), reused=reused, force=True)
@@ -268,21 +345,30 @@ def embed_new(
         text_of = {h: c.embed_text for h, c in zip(hashes, chunks, strict=True)}
         # Similar lengths in one batch waste no padding: sort once, embed in slices.
         todo.sort(key=lambda h: len(text_of[h]))
-        done = 0
-        for start in range(0, len(todo), EMBED_SLICE):
-            if checkpoint is not None:
-                checkpoint()
-            part = todo[start : start + EMBED_SLICE]
-            fresh = embedder.embed_many([text_of[h] for h in part])
-            pairs = list(zip(part, fresh, strict=True))
-            known.update(pairs)
+
+        def keep(pairs: Pairs) -> None:
             if job_id is not None:
                 with db.pool.connection() as conn:
                     checkpoints.put_many(conn, space, job_id, pairs)
             if cache is not None:
                 cache.put_many(space, pairs)
-            done += len(part)
-            reporter.update(embedded=done)
+
+        writer = SliceWriter(keep)
+        try:
+            done = 0
+            for start in range(0, len(todo), EMBED_SLICE):
+                if checkpoint is not None:
+                    checkpoint()
+                part = todo[start : start + EMBED_SLICE]
+                fresh = embedder.embed_many([text_of[h] for h in part])
+                pairs = list(zip(part, fresh, strict=True))
+                known.update(pairs)
+                writer.submit(pairs)
+                done += len(part)
+                reporter.update(embedded=done)
+            writer.wait()
+        finally:
+            writer.close()
     dims = embedder.dimensions if not known else len(next(iter(known.values())))
     vectors = np.zeros((len(chunks), dims), dtype=np.float32)
     for i, h in enumerate(hashes):
@@ -520,29 +606,35 @@ def _index(
     ):
         return _unchanged(db, lease, req, lib, existing, n_files, source, reporter, progress)
 
-    chunks = chunk_files(files, max_tokens, embedder, reporter)
-    hashes = [content_hash(c.embed_text) for c in chunks]
-    fingerprint = [(c.path, c.title, h) for c, h in zip(chunks, hashes, strict=True)]
-    if existing is not None and lib is not None:
-        with db.pool.connection() as conn:
-            same = documents.version_hashes(conn, existing.id) == fingerprint
+    loading = prepare_in_background(embedder)  # the model loads while the files are chunked
+    try:
+        chunks = chunk_files(files, max_tokens, embedder, reporter)
+        hashes = [content_hash(c.embed_text) for c in chunks]
+        fingerprint = [(c.path, c.title, h) for c, h in zip(chunks, hashes, strict=True)]
+        if existing is not None and lib is not None:
+            with db.pool.connection() as conn:
+                same = documents.version_hashes(conn, existing.id) == fingerprint
+                if same:
+                    versions.record_fingerprint(conn, existing.id, files_fp)
             if same:
-                versions.record_fingerprint(conn, existing.id, files_fp)
-        if same:
-            return _unchanged(db, lease, req, lib, existing, n_files, source, reporter, progress)
+                return _unchanged(
+                    db, lease, req, lib, existing, n_files, source, reporter, progress
+                )
 
-    lease.checkpoint()
-    vectors, embedded = embed_new(
-        db,
-        embedder,
-        chunks,
-        hashes,
-        reporter,
-        embedding_cache,
-        job_id=lease.job_id,
-        checkpoint=lease.checkpoint,
-        workspace_id=req.workspace_id,
-    )
+        lease.checkpoint()
+        vectors, embedded = embed_new(
+            db,
+            embedder,
+            chunks,
+            hashes,
+            reporter,
+            embedding_cache,
+            job_id=lease.job_id,
+            checkpoint=lease.checkpoint,
+            workspace_id=req.workspace_id,
+        )
+    finally:
+        loading.join()  # never leave a model half loaded behind (the process may be exiting)
     lease.checkpoint()
     reporter.update(stage="publishing", force=True)
     source_info = source.source_info(req)
