@@ -7,7 +7,7 @@ from pathlib import Path
 
 import psycopg
 
-from codex7.store.embedded import shared_buffers_mb, start_embedded, stop_embedded
+from codex7.store.embedded import memory_bytes, shared_buffers_mb, start_embedded, stop_embedded
 
 
 def shared_buffers(url: str) -> str:
@@ -39,3 +39,14 @@ def test_shared_buffers_follow_the_machine_unless_chosen(tmp_path: Path) -> None
         assert in_mb(shared_buffers(url)) == 200
     finally:
         stop_embedded(server)
+
+
+def test_a_container_limit_below_the_machine_sizes_the_buffers(tmp_path: Path) -> None:
+    v2, v1 = tmp_path / "memory.max", tmp_path / "memory.limit_in_bytes"
+    v2.write_text("max\n")  # no limit
+    v1.write_text(f"{1024 * 2**20}\n")  # 1 GiB, far below this machine's memory
+    assert memory_bytes((v2, v1)) == 1024 * 2**20
+    assert memory_bytes((tmp_path / "absent",)) > 1024 * 2**20
+    assert shared_buffers_mb(1024 * 2**20) == 256  # a quarter
+    assert shared_buffers_mb(256 * 2**20) == 128  # never below PostgreSQL's default
+    assert shared_buffers_mb(64 * 2**30) == 4096  # nor above 4 GB

