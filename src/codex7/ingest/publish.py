@@ -77,7 +77,7 @@ def publish(
         )
         versions.set_document_count(conn, version_id, count)
         vector_index.sync_version_index(conn, version_id, count, dimensions)
-        lexical.refresh_term_stats(conn, version_id)
+        lexical.refresh_postings(conn, version_id)
         make_latest = pub.latest
         if make_latest is None:
             known = versions.list_versions(conn, library_id)

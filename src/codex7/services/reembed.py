@@ -150,7 +150,7 @@ def swap(
             metadata = {"fingerprint": r.fingerprint, "files": r.files}
             version_store.record_rebuilt(conn, vid, count, r.commit, metadata)
             vector_index.sync_version_index(conn, vid, count, dims)
-            lexical.refresh_term_stats(conn, vid)
+            lexical.refresh_postings(conn, vid)
 
 
 def _open_cache(state: AppState) -> EmbeddingCache | None:

@@ -28,7 +28,9 @@ log = logging.getLogger("codex7.server")
 
 HEALTH_TIMEOUT = 2.0  # seconds /healthz waits for a connection
 WARM_UP_JOIN = 0.0  # a closing server does not wait for the model warm-up (cli.main)
-HANDSHAKE_WAIT = 1.0  # seconds the warm-up lets a server's MCP handshake go first, at most
+# Seconds a server's MCP handshake goes first, at most: the warm-up and, over stdio, the
+# database's opening (cli.serve.Opening) wait this long for tools/list.
+HANDSHAKE_WAIT = 1.0
 
 _warming: set[threading.Thread] = set()  # warm-ups still running in this process
 

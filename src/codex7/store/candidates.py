@@ -3,7 +3,7 @@ identifier matches), the chunks of their sections, the overview and neighbours."
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -44,7 +44,7 @@ LIMIT %(limit)s
 """
 
 # pgvector's costs make sorting a version's rows by distance look cheaper than its HNSW index,
-# though each row means de-TOASTing a vector (8x slower at 1536 dims, bench_search.py). So
+# though that reads every row of the version (bench_search.py: 40 ms p95 against 4 ms). So
 # the plan is pinned: the version's partial HNSW index when it has one (codex7.store.vector_index),
 # else its rows through the (version_id, chunk_index) btree and a top-N sort.
 # An HNSW scan returns at most ef_search rows: it is raised to the number asked for.
@@ -65,18 +65,25 @@ MAX_EF_SEARCH = 1000  # pgvector's upper bound
 
 
 @contextmanager
+def _restoring(conn: psycopg.Connection, restore: str, saved: Sequence[object]) -> Iterator[None]:
+    """Run `restore` with the `saved` settings when the block ends. After an error the
+    transaction is aborted, and rolling it back reverts the settings by itself."""
+    try:
+        yield
+    finally:
+        if conn.info.transaction_status != psycopg.pq.TransactionStatus.INERROR:
+            conn.execute(restore, saved)
+
+
+@contextmanager
 def pinned_plan(conn: psycopg.Connection, limit: int = 40) -> Iterator[None]:
     """Within the block, nearest-neighbour queries use a version's HNSW index if it has one,
     searching wide enough to return `limit` rows."""
     ef = str(min(max(limit, 40), MAX_EF_SEARCH))
     row = conn.execute(_PIN_PLAN, (ef,)).fetchone()
     assert row is not None
-    try:
+    with _restoring(conn, _RESTORE_PLAN, row[:5]):
         yield
-    finally:
-        # After an error the transaction is aborted and rolling it back reverts the settings.
-        if conn.info.transaction_status != psycopg.pq.TransactionStatus.INERROR:
-            conn.execute(_RESTORE_PLAN, row[:5])
 
 
 _GENERIC_PLANS = """
@@ -94,11 +101,8 @@ def generic_plans(conn: psycopg.Connection) -> Iterator[None]:
     otherwise keep re-planning the candidate queries, whose custom plans look cheaper."""
     row = conn.execute(_GENERIC_PLANS).fetchone()
     assert row is not None
-    try:
+    with _restoring(conn, _RESTORE_PLANS, row[:1]):
         yield
-    finally:
-        if conn.info.transaction_status != psycopg.pq.TransactionStatus.INERROR:
-            conn.execute(_RESTORE_PLANS, (row[0],))
 
 
 def nearest_scored(

@@ -189,14 +189,15 @@ def _open(
     migrate: bool | None,
     statement_timeout: float | None,
 ) -> Database:
-    from codex7.store.migrate import up_to_date
+    from codex7.store.migrate import pending_migrations
 
     wanted = settings.auto_migrate if migrate is None else migrate
     try:
         with psycopg.connect(url, connect_timeout=10, autocommit=True) as conn:
             conn.execute("SELECT 1")
-            # Once per database version: a start that finds every migration recorded reads none.
-            current = not wanted or up_to_date(conn)
+            # Once per database version: a start that finds every migration's number recorded
+            # reads no file; `migrate` (a new file, or `codex7 db migrate`) compares checksums.
+            current = not wanted or not pending_migrations(conn)
     except psycopg.OperationalError as exc:
         raise DatabaseError(
             f"Cannot connect to the database at {location}: {one_line(exc)}. "

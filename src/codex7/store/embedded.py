@@ -163,9 +163,9 @@ def start_embedded(pgdata: Path) -> tuple[str, Any]:
         if server.pgdata not in _guards:
             _start_guard(server.pgdata)
     _users[server.pgdata] = _users.get(server.pgdata, 0) + 1
-    admin_url = server.get_uri()
-    ensure_database(admin_url, DATABASE_NAME)
-    size_memory(admin_url)
+    with psycopg.connect(server.get_uri(), autocommit=True) as admin:
+        ensure_database(admin, DATABASE_NAME)
+        size_memory(admin)
     return server.get_uri(database=DATABASE_NAME), server
 
 
@@ -191,14 +191,14 @@ def _release_at_exit(server: Any) -> None:
         _release(server)
 
 
-def ensure_database(admin_url: str, name: str) -> None:
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
-        if not exists:
-            try:
-                conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-            except psycopg.errors.DuplicateDatabase:
-                pass  # another process created it first
+def ensure_database(admin: psycopg.Connection, name: str) -> None:
+    """Create database `name` unless it exists (`admin`: an autocommit connection)."""
+    exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+    if not exists:
+        try:
+            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        except psycopg.errors.DuplicateDatabase:
+            pass  # another process created it first
 
 
 # Where a container's memory limit is written (cgroup v2, then v1); "max" or a huge number: none.
@@ -231,17 +231,17 @@ def shared_buffers_mb(memory: int | None = None) -> int:
     return max(128, min(4096, total // 4 // 2**20))
 
 
-def size_memory(admin_url: str) -> bool:
+def size_memory(admin: psycopg.Connection) -> bool:
     """Size the embedded server's shared buffers to the machine unless a value was chosen with
     ALTER SYSTEM (postgresql.auto.conf; initdb's own guess in postgresql.conf does not count).
-    It takes effect at the server's next start; returns whether it was set now."""
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        chosen = conn.execute(
-            "SELECT 1 FROM pg_file_settings"
-            " WHERE name = 'shared_buffers' AND sourcefile LIKE '%postgresql.auto.conf'"
-        ).fetchone()
-        if chosen:
-            return False
-        value = sql.Literal(f"{shared_buffers_mb()}MB")
-        conn.execute(sql.SQL("ALTER SYSTEM SET shared_buffers = {}").format(value))
+    It takes effect at the server's next start; returns whether it was set now. `admin`: an
+    autocommit connection (ALTER SYSTEM cannot run in a transaction)."""
+    chosen = admin.execute(
+        "SELECT 1 FROM pg_file_settings"
+        " WHERE name = 'shared_buffers' AND sourcefile LIKE '%postgresql.auto.conf'"
+    ).fetchone()
+    if chosen:
+        return False
+    value = sql.Literal(f"{shared_buffers_mb()}MB")
+    admin.execute(sql.SQL("ALTER SYSTEM SET shared_buffers = {}").format(value))
     return True

@@ -22,11 +22,15 @@ class Term:
     """A query lexeme found in the version, with its postings."""
 
     term: str
-    df: int
     idf: float
     chunks: np.ndarray  # chunk_index of every chunk holding it, ascending
     weights: np.ndarray  # its BM25 term weight in each
     fields: np.ndarray  # 1: in the chunk's own heading, 2: in its breadcrumb or path
+
+    @property
+    def df(self) -> int:
+        """Document frequency: the chunks holding it."""
+        return len(self.chunks)
 
 
 @dataclass(frozen=True)
@@ -89,7 +93,7 @@ GROUP BY p.term
 """
 
 
-def refresh_term_stats(
+def refresh_postings(
     conn: psycopg.Connection, version_id: int, params: Bm25Params | None = None
 ) -> None:
     """Rebuild a version's postings (inside the publish transaction, after its chunks are in)."""
@@ -135,7 +139,6 @@ def query_terms(
             terms.append(
                 Term(
                     term,
-                    df,
                     idf,
                     np.asarray(chunks, dtype=np.int64),
                     np.asarray(weights, dtype=np.float64),

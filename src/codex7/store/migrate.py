@@ -74,19 +74,6 @@ def applied_migrations(conn: psycopg.Connection) -> dict[str, tuple[str, str]]:
     return {v: (n, c) for v, n, c in rows}
 
 
-def up_to_date(conn: psycopg.Connection, directory: Path | None = None) -> bool:
-    """Whether the database records every migration file's number: one query and a directory
-    listing, no file read. What a start checks; `migrate` (`codex7 db migrate`, or a start that
-    finds a new file) also compares the applied files' checksums."""
-    wanted = {m.version for m in load_migrations(directory)}
-    try:
-        with conn.transaction():
-            rows = conn.execute("SELECT version FROM schema_migrations").fetchall()
-    except psycopg.errors.UndefinedTable:
-        return False
-    return wanted <= {version for (version,) in rows}
-
-
 def migrate(url: str, directory: Path | None = None) -> list[str]:
     """Apply pending migrations; return the names applied by this call (empty if up to date)."""
     migrations = load_migrations(directory)
