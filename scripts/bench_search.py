@@ -57,9 +57,11 @@ from pgvector.psycopg import register_vector
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
+from codex7 import heap
 from codex7.search.retrieve import Weights, retrieve
 from codex7.store import vector_index
 from codex7.store.candidates import nearest, pinned_plan
+from codex7.store.documents import section_bounds
 from codex7.store.embedded import size_memory
 from codex7.store.embedding_space import bind_space, get_space
 from codex7.store.lexical import refresh_postings
@@ -172,17 +174,25 @@ def load(conn: psycopg.Connection, total: int, dims: int, n_queries: int, seed: 
         ).fetchone()[0]
         vectors, topics = clustered(size, dims, nrng)
         rows = [texts[rng.randrange(len(texts))] for _ in range(size)]
-        columns = "version_id, chunk_index, title, content, content_hash, embedding, source_type, source_path"
+        columns = (
+            "version_id, chunk_index, title, content, content_hash, embedding, source_type,"
+            " source_path, section_start, section_end"
+        )
+        types = ["int8", "int4", "text", "text", "text", "halfvec", "text", "text", "int4", "int4"]
+        paths = [f"doc{i // 20}.md" for i in range(size)]
+        bounds = section_bounds(
+            [(path, heading) for path, (heading, _) in zip(paths, rows, strict=True)]
+        )
         with (
             conn.cursor() as cur,
             cur.copy(f"COPY documents ({columns}) FROM STDIN (FORMAT BINARY)") as copy,
         ):
-            copy.set_types(["int8", "int4", "text", "text", "text", "halfvec", "text", "text"])
+            copy.set_types(types)
             for i, (heading, body) in enumerate(rows):
                 digest = hashlib.sha256(f"{heading}\n{body}".encode()).hexdigest()
                 vector = HalfVector(vectors[i])
                 copy.write_row(
-                    (version_id, i, heading, body, digest, vector, "local", f"doc{i // 20}.md")
+                    (version_id, i, heading, body, digest, vector, "local", paths[i], *bounds[i])
                 )
         while picks and picks[0] < start + size:
             i = picks.pop(0) - start
@@ -211,12 +221,10 @@ def load(conn: psycopg.Connection, total: int, dims: int, n_queries: int, seed: 
 # Exact: the version's rows through the (version_id, chunk_index) btree and a top-10 sort, as the
 # server searches a version without an HNSW index. `+ 0` keeps any HNSW index out of the plan.
 EXACT_SQL = (
-    "SELECT id FROM documents WHERE version_id = %s"
+    "SELECT chunk_index FROM documents WHERE version_id = %s"
     " ORDER BY (embedding <=> %s::halfvec) + 0 LIMIT 10"
 )
-GLOBAL_SQL = (
-    "SELECT id FROM documents WHERE version_id = %s ORDER BY embedding <=> %s::halfvec LIMIT 10"
-)
+GLOBAL_SQL = "SELECT chunk_index FROM documents WHERE version_id = %s ORDER BY embedding <=> %s::halfvec LIMIT 10"
 GLOBAL_INDEX = "bench_hnsw"
 
 
@@ -366,6 +374,7 @@ def run_hybrid(url: str, queries: list[Query], clients: int) -> tuple[list[float
             for q in queries:
                 retrieve(conn, q.version_id, q.text, q.vector, weights)
 
+    heap.freeze()  # as the server does once it has warmed up (codex7.services.state)
     ready = threading.Barrier(clients + 1)  # time only the measured pass of every client
 
     def work(share: list[Query]) -> None:

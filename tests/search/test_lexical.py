@@ -111,15 +111,13 @@ def test_bm25_prefers_rare_terms_headings_and_whole_identifiers(
     def top(text: str, idents: list[str]) -> list[str]:
         with db.pool.connection() as conn:
             terms, n = lexical.query_terms(conn, vid, text, idents)
-            hits = lexical.bm25(
-                conn, vid, terms, lexical.matching_terms(terms, n, params), params, 10
-            )
+            hits = lexical.bm25(terms, lexical.matching_terms(terms, n, params), 10)
             titles = dict(
                 conn.execute(
-                    "SELECT id, title FROM documents WHERE version_id = %s", (vid,)
+                    "SELECT chunk_index, title FROM documents WHERE version_id = %s", (vid,)
                 ).fetchall()
             )
-        return [titles[h.id] for h in hits]
+        return [titles[h.chunk] for h in hits]
 
     # "model" repeats in Models, but "model_config" names one section: the identifier wins.
     assert (

@@ -110,7 +110,7 @@ def test_migration_converts_a_database_with_data_and_searches_find_the_same_chun
             (vid, n): [
                 r[0]
                 for r in conn.execute(
-                    "SELECT id FROM documents WHERE version_id = %s"
+                    "SELECT chunk_index FROM documents WHERE version_id = %s"
                     " ORDER BY (embedding <=> %s) + 0 LIMIT 10",
                     (vid, q),
                 )

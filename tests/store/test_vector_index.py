@@ -73,14 +73,17 @@ def test_big_versions_get_an_index_that_search_uses_and_removal_drops(
             exact = [
                 r[0]
                 for r in conn.execute(
-                    "SELECT id FROM documents WHERE version_id = %s ORDER BY embedding <=> %s LIMIT 10",
+                    "SELECT chunk_index FROM documents WHERE version_id = %s"
+                    " ORDER BY embedding <=> %s LIMIT 10",
                     (big_id, query),
                 )
             ]
         assert nearest(conn, big_id, query, 10) == exact
         assert set(nearest(conn, small_id, query, 10)) <= {
             r[0]
-            for r in conn.execute("SELECT id FROM documents WHERE version_id = %s", (small_id,))
+            for r in conn.execute(
+                "SELECT chunk_index FROM documents WHERE version_id = %s", (small_id,)
+            )
         }
         # The pinned plan reads the version's own index, and leaves the session's settings as they were.
         conn.execute("SET enable_sort = on")

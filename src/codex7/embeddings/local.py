@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from codex7 import heap
 from codex7.embeddings.base import Embedder
 from codex7.errors import EmbeddingError
 
@@ -38,8 +39,7 @@ def _loading() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
-    gc.collect()
-    gc.freeze()
+    heap.freeze()
 
 
 def model_location(model: str) -> str:

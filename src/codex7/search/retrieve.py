@@ -14,7 +14,7 @@ from codex7.search import hybrid, ranking
 from codex7.search.ranking import ChunkEvidence, Section
 from codex7.search.rerank import Reranker, rerank, reranker_from_settings
 from codex7.store import candidates, lexical
-from codex7.store.database import Connection
+from codex7.store.database import Connection, pipelined
 
 # The rank features' weights when scores are not to be trusted: reciprocal-rank fusion.
 RRF_WEIGHTS = {"vec_rr": 1.5, "bm25_rr": 1.0, "ident_rr": 1.0}
@@ -69,20 +69,11 @@ def gather(
     library_words: set[str] | None = None,
     limit: int | None = None,
 ) -> tuple[list[Section], dict[str, list[int]], dict[str, float]]:
-    """Candidate sections with their features (unscored), the retrievers' lists, timings (ms)."""
-    with candidates.generic_plans(conn):
-        return _gather(conn, version_id, query, vector, weights, library_words, limit)
+    """Candidate sections with their features (unscored), the retrievers' lists (chunk IDs,
+    best first) and timings (ms).
 
-
-def _gather(
-    conn: Connection,
-    version_id: int,
-    query: str,
-    vector: np.ndarray | None,
-    weights: Weights,
-    library_words: set[str] | None,
-    limit: int | None,
-) -> tuple[list[Section], dict[str, list[int]], dict[str, float]]:
+    Two round trips: the BM25 postings, the nearest vectors and the identifier matches are
+    asked for at once; then the sections of every candidate."""
     timings: dict[str, float] = {}
     t = time.perf_counter()
     limit = limit or weights.overfetch
@@ -90,39 +81,60 @@ def _gather(
     text = hybrid.without_words(query, words)
     skip = {w.lower() for w in words}
     raw_idents = [i for i in hybrid.identifiers(query) if i.lower() not in skip]
-    terms, documents = lexical.query_terms(conn, version_id, text, query_identifiers(text))
-    match = lexical.matching_terms(terms, documents, weights.bm25)
-    hits = lexical.bm25(conn, version_id, terms, match, weights.bm25, limit)
-    t = _lap(timings, "bm25", t)
-    evidence: dict[int, ChunkEvidence] = {}
-    lists: dict[str, list[int]] = {"bm25": [h.id for h in hits]}
-    for rank, h in enumerate(hits, 1):
-        evidence[h.id] = ChunkEvidence(
-            bm25=h.score,
-            bm25_rank=rank,
-            heading_idf=h.heading_idf,
-            breadcrumb_idf=h.breadcrumb_idf,
-        )
-    if vector is not None:
-        nearest = candidates.nearest_scored(conn, version_id, vector, limit)
-        lists["vector"] = [i for i, _ in nearest]
-        for rank, (doc_id, cosine) in enumerate(nearest, 1):
-            ev = evidence.setdefault(doc_id, ChunkEvidence())
-            ev.cosine, ev.vec_rank = cosine, rank
-        t = _lap(timings, "vector", t)
-    for ident in raw_idents:
-        ids = candidates.identifier_matches(conn, version_id, ident, weights.identifier_limit)
-        lists[f"identifier:{ident}"] = ids
-        for rank, doc_id in enumerate(ids, 1):
-            ev = evidence.setdefault(doc_id, ChunkEvidence())
-            ev.ident_rank = rank if ev.ident_rank is None else min(ev.ident_rank, rank)
-    t = _lap(timings, "identifiers", t)
-    fetched = candidates.section_chunks(conn, version_id, list(evidence), vector)
+    with pipelined(conn):
+        with candidates.generic_plans(conn):
+            postings = lexical.send_query_terms(conn, version_id, text, query_identifiers(text))
+            nearest = (
+                candidates.send_nearest(conn, version_id, vector, limit)
+                if vector is not None
+                else None
+            )
+            named = {
+                ident: candidates.send_identifier_matches(
+                    conn, version_id, ident, weights.identifier_limit
+                )
+                for ident in raw_idents
+            }
+            terms, documents = postings.result()
+            match = lexical.matching_terms(terms, documents, weights.bm25)
+            # Evidence and lists by chunk_index until the sections' rows give the chunk IDs.
+            evidence: dict[int, ChunkEvidence] = {}
+            hits = lexical.bm25(terms, match, limit)
+            lists: dict[str, list[int]] = {"bm25": [h.chunk for h in hits]}
+            for rank, h in enumerate(hits, 1):
+                evidence[h.chunk] = ChunkEvidence(
+                    bm25=h.score,
+                    bm25_rank=rank,
+                    heading_idf=h.heading_idf,
+                    breadcrumb_idf=h.breadcrumb_idf,
+                )
+            if nearest is not None:
+                scored = nearest.result()
+                lists["vector"] = [c for c, _ in scored]
+                for rank, (chunk, cosine) in enumerate(scored, 1):
+                    ev = evidence.setdefault(chunk, ChunkEvidence())
+                    ev.cosine, ev.vec_rank = cosine, rank
+            for ident, pending in named.items():
+                lists[f"identifier:{ident}"] = chunks = pending.result()
+                for rank, chunk in enumerate(chunks, 1):
+                    ev = evidence.setdefault(chunk, ChunkEvidence())
+                    ev.ident_rank = rank if ev.ident_rank is None else min(ev.ident_rank, rank)
+            t = _lap(timings, "candidates", t)
+            fetch = (
+                candidates.send_section_chunks(conn, version_id, list(evidence), vector)
+                if evidence
+                else None
+            )
+        fetched = fetch.result() if fetch is not None else []
+    by_id: dict[int, ChunkEvidence] = {}
     for doc, section_cosine in fetched:
+        ev = by_id[doc.id] = evidence.setdefault(doc.chunk_index, ChunkEvidence())
         if section_cosine is not None:
-            evidence.setdefault(doc.id, ChunkEvidence()).cosine = section_cosine
+            ev.cosine = section_cosine
     docs = [d for d, _ in fetched]
-    sections = ranking.describe(docs, evidence, sum(x.idf for x in terms), raw_idents)
+    ids = {d.chunk_index: d.id for d in docs}
+    lists = {name: [ids[c] for c in chunks if c in ids] for name, chunks in lists.items()}
+    sections = ranking.describe(docs, by_id, sum(x.idf for x in terms), raw_idents)
     _lap(timings, "sections", t)
     return sections, lists, timings
 

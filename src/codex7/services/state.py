@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from codex7 import heap
 from codex7.config import Settings
 from codex7.errors import ConfigError
 
@@ -77,6 +78,7 @@ class WarmUp:
                 from codex7.tokens import tiktoken_counter
 
                 tiktoken_counter()("warm up")
+                heap.freeze()  # all of it lives as long as the server
         except Exception as exc:
             if not self._stopping.is_set():  # after stop: the interpreter may be going away
                 log.warning("embedding model unavailable: %s", exc)

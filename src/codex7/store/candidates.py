@@ -3,9 +3,10 @@ identifier matches), the chunks of their sections, the overview and neighbours."
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import psycopg
@@ -13,6 +14,7 @@ from psycopg import sql
 from psycopg.rows import class_row
 
 from codex7.lexical import normalize as normalize_identifier
+from codex7.store.database import Pending
 
 
 @dataclass
@@ -37,7 +39,7 @@ class Doc:
 # costs milliseconds at a million chunks, so each version's statement is prepared once per
 # connection and its generic plan kept (the vector and limit stay parameters).
 _VECTOR_SQL = """
-SELECT id, 1 - (embedding <=> %(vector)s::halfvec) AS cosine FROM documents
+SELECT chunk_index, 1 - (embedding <=> %(vector)s::halfvec) AS cosine FROM documents
 WHERE version_id = {version}
 ORDER BY embedding <=> %(vector)s::halfvec
 LIMIT %(limit)s
@@ -48,48 +50,52 @@ LIMIT %(limit)s
 # the plan is pinned: the version's partial HNSW index when it has one (codex7.store.vector_index),
 # else its rows through the (version_id, chunk_index) btree and a top-N sort.
 # An HNSW scan returns at most ef_search rows: it is raised to the number asked for.
+# The settings before are kept in the session (codex7.pinned) and put back from there, so
+# neither statement waits for an answer inside a pipeline.
 _PIN_PLAN = """
-SELECT current_setting('enable_seqscan'), current_setting('enable_bitmapscan'),
-       current_setting('enable_sort'), coalesce(current_setting('hnsw.ef_search', true), '40'),
-       current_setting('plan_cache_mode'),
+SELECT set_config('codex7.pinned', concat_ws(' ',
+           current_setting('enable_seqscan'), current_setting('enable_bitmapscan'),
+           current_setting('enable_sort'), coalesce(current_setting('hnsw.ef_search', true), '40'),
+           current_setting('plan_cache_mode')), false),
        set_config('enable_seqscan', 'off', false), set_config('enable_bitmapscan', 'off', false),
        set_config('enable_sort', 'off', false), set_config('hnsw.ef_search', %s, false),
        set_config('plan_cache_mode', 'force_generic_plan', false)
 """
 _RESTORE_PLAN = """
-SELECT set_config('enable_seqscan', %s, false), set_config('enable_bitmapscan', %s, false),
-       set_config('enable_sort', %s, false), set_config('hnsw.ef_search', %s, false),
-       set_config('plan_cache_mode', %s, false)
+SELECT set_config('enable_seqscan', split_part(current_setting('codex7.pinned'), ' ', 1), false),
+       set_config('enable_bitmapscan', split_part(current_setting('codex7.pinned'), ' ', 2), false),
+       set_config('enable_sort', split_part(current_setting('codex7.pinned'), ' ', 3), false),
+       set_config('hnsw.ef_search', split_part(current_setting('codex7.pinned'), ' ', 4), false),
+       set_config('plan_cache_mode', split_part(current_setting('codex7.pinned'), ' ', 5), false)
 """
 MAX_EF_SEARCH = 1000  # pgvector's upper bound
 
 
 @contextmanager
-def _restoring(conn: psycopg.Connection, restore: str, saved: Sequence[object]) -> Iterator[None]:
-    """Run `restore` with the `saved` settings when the block ends. After an error the
-    transaction is aborted, and rolling it back reverts the settings by itself."""
+def _restoring(conn: psycopg.Connection, restore: str) -> Iterator[None]:
+    """Run `restore` when the block ends. After an error the transaction is aborted, and
+    rolling it back reverts the settings by itself."""
     try:
         yield
     finally:
         if conn.info.transaction_status != psycopg.pq.TransactionStatus.INERROR:
-            conn.execute(restore, saved)
+            conn.execute(restore)
 
 
 @contextmanager
 def pinned_plan(conn: psycopg.Connection, limit: int = 40) -> Iterator[None]:
     """Within the block, nearest-neighbour queries use a version's HNSW index if it has one,
     searching wide enough to return `limit` rows."""
-    ef = str(min(max(limit, 40), MAX_EF_SEARCH))
-    row = conn.execute(_PIN_PLAN, (ef,)).fetchone()
-    assert row is not None
-    with _restoring(conn, _RESTORE_PLAN, row[:5]):
+    conn.execute(_PIN_PLAN, (str(min(max(limit, 40), MAX_EF_SEARCH)),))
+    with _restoring(conn, _RESTORE_PLAN):
         yield
 
 
 _GENERIC_PLANS = """
-SELECT current_setting('plan_cache_mode'), set_config('plan_cache_mode', 'force_generic_plan', false)
+SELECT set_config('codex7.plans', current_setting('plan_cache_mode'), false),
+       set_config('plan_cache_mode', 'force_generic_plan', false)
 """
-_RESTORE_PLANS = "SELECT set_config('plan_cache_mode', %s, false)"
+_RESTORE_PLANS = "SELECT set_config('plan_cache_mode', current_setting('codex7.plans'), false)"
 
 
 @contextmanager
@@ -99,53 +105,62 @@ def generic_plans(conn: psycopg.Connection) -> Iterator[None]:
     With a partial HNSW index per big version, planning any query on documents costs ~1.5 ms at
     a million chunks (the planner weighs every index), more than running it; PostgreSQL would
     otherwise keep re-planning the candidate queries, whose custom plans look cheaper."""
-    row = conn.execute(_GENERIC_PLANS).fetchone()
-    assert row is not None
-    with _restoring(conn, _RESTORE_PLANS, row[:1]):
+    conn.execute(_GENERIC_PLANS)
+    with _restoring(conn, _RESTORE_PLANS):
         yield
 
 
-def nearest_scored(
+def send_nearest(
     conn: psycopg.Connection, version_id: int, vector: np.ndarray, limit: int
-) -> list[tuple[int, float]]:
-    """(id, cosine) of the version's chunks closest to `vector`, nearest first."""
+) -> Pending[list[tuple[int, float]]]:
+    """(chunk_index, cosine) of the version's chunks closest to `vector`, nearest first."""
     query = sql.SQL(_VECTOR_SQL).format(version=sql.Literal(int(version_id)))
     with pinned_plan(conn, limit):
-        rows = conn.execute(query, {"vector": vector, "limit": limit}, prepare=True).fetchall()
-    return [(int(r[0]), float(r[1])) for r in rows]
+        cur = conn.execute(query, {"vector": vector, "limit": limit}, prepare=True)
+    return Pending(cur, lambda rows: [(int(r[0]), float(r[1])) for r in rows])
 
 
 def nearest(conn: psycopg.Connection, version_id: int, vector: np.ndarray, limit: int) -> list[int]:
-    """IDs of the version's chunks closest to `vector` (cosine), nearest first."""
-    return [i for i, _ in nearest_scored(conn, version_id, vector, limit)]
+    """chunk_index of the version's chunks closest to `vector` (cosine), nearest first."""
+    return [i for i, _ in send_nearest(conn, version_id, vector, limit).result()]
 
 
 # A section whose own heading names the identifier defines it; then any heading; then the body.
 # The BM25 postings (codex7.store.lexical) find the chunks holding the identifier, whole or as
-# all of its English words; LIKE then keeps those that spell it exactly. A LIKE over a big
-# version's rows cost ~50 ms.
+# all of its English words; LIKE then keeps those that spell it exactly. A capitalised word's
+# stem can be in thousands of a big version's chunks, and reading each to test the spelling
+# cost up to 9 ms at a million chunks: only the `checked` likeliest are read, those with the
+# words in their own heading first, then in their breadcrumb or path, then in document order
+# (the order the answer is sorted in).
 _IDENTIFIER_SQL = """
 WITH words AS (
     SELECT tsvector_to_array(to_tsvector('english', %(raw)s)) AS stems
 ), holding AS (
-    SELECT unnest(chunks) AS chunk_index FROM term_postings
-    WHERE version_id = %(version)s AND term = %(lexeme)s
-    UNION
-    SELECT c.chunk_index
-    FROM words, term_postings p, unnest(p.chunks) AS c(chunk_index)
+    SELECT u.chunk_index, u.fields
+    FROM term_postings p, unnest(p.chunks, p.fields) AS u(chunk_index, fields)
+    WHERE p.version_id = %(version)s AND p.term = %(lexeme)s
+    UNION ALL
+    SELECT u.chunk_index, bit_and(u.fields)
+    FROM words, term_postings p, unnest(p.chunks, p.fields) AS u(chunk_index, fields)
     WHERE p.version_id = %(version)s AND p.term = ANY(words.stems)
-    GROUP BY c.chunk_index
+    GROUP BY u.chunk_index
     HAVING count(*) = (SELECT cardinality(stems) FROM words)
+), likely AS (
+    SELECT chunk_index FROM holding
+    GROUP BY chunk_index
+    ORDER BY bit_or(fields) & 1 DESC, bit_or(fields) & 2 DESC, chunk_index
+    LIMIT %(checked)s
 )
-SELECT id FROM documents
+SELECT chunk_index FROM documents
 WHERE version_id = %(version)s
-  AND chunk_index IN (SELECT chunk_index FROM holding)
+  AND chunk_index IN (SELECT chunk_index FROM likely)
   AND (title LIKE %(pattern)s OR content LIKE %(pattern)s)
 ORDER BY (hierarchy[cardinality(hierarchy)] LIKE %(pattern)s) DESC,
          (title LIKE %(pattern)s) DESC,
          chunk_index
 LIMIT %(limit)s
 """
+CHECKED_PER_RESULT = 5  # chunks read to test the spelling, per identifier match returned
 
 
 def like_pattern(text: str) -> str:
@@ -153,63 +168,74 @@ def like_pattern(text: str) -> str:
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-def identifier_matches(
+def send_identifier_matches(
     conn: psycopg.Connection, version_id: int, identifier: str, limit: int
-) -> list[int]:
-    """Chunks naming `identifier`: those whose own heading names it first, then any heading."""
+) -> Pending[list[int]]:
+    """chunk_index of chunks naming `identifier`: those whose own heading names it first, then
+    any heading."""
     lexeme = normalize_identifier(identifier) or "_"
     params = {
         "version": version_id,
         "limit": limit,
+        "checked": limit * CHECKED_PER_RESULT,
         "pattern": like_pattern(identifier),
         "lexeme": lexeme,
         "raw": identifier,
     }
-    return [r[0] for r in conn.execute(_IDENTIFIER_SQL, params)]
+    return Pending(conn.execute(_IDENTIFIER_SQL, params), lambda rows: [r[0] for r in rows])
+
+
+def identifier_matches(
+    conn: psycopg.Connection, version_id: int, identifier: str, limit: int
+) -> list[int]:
+    """chunk_index of chunks naming `identifier`, the likeliest definition first."""
+    return send_identifier_matches(conn, version_id, identifier, limit).result()
 
 
 # LATERAL: each hit's window is an index range scan on (version_id, chunk_index); as a plain
 # join the planner hashed the whole version instead (a seq scan, ~25 ms on CPython). OFFSET 0
-# keeps it from flattening the subquery back into that join.
+# keeps it from flattening the subquery back into that join. The window stops at the section's
+# bounds (sql/014); greatest/least skip them where a row has none, and the page and heading
+# test keeps those rows' windows inside their sections as before.
 _SECTIONS_SQL = """
-SELECT id, chunk_index, coalesce(source_path, '') AS source_path, source_url, title, hierarchy,
-       content, content_hash, has_code, code_language, token_count,
-       1 - (embedding <=> %(vector)s::halfvec) AS cosine
-FROM documents
-WHERE id IN (
-    SELECT d.id
-    FROM documents c
-    CROSS JOIN LATERAL (
-        SELECT id FROM documents d
-        WHERE d.version_id = c.version_id
-          AND d.chunk_index BETWEEN c.chunk_index - %(window)s AND c.chunk_index + %(window)s
-          AND d.source_path IS NOT DISTINCT FROM c.source_path AND d.title = c.title
-        OFFSET 0
-    ) d
-    WHERE c.id = ANY(%(ids)s) AND c.version_id = %(version)s
-)
+SELECT DISTINCT ON (d.chunk_index) d.*
+FROM documents c
+CROSS JOIN LATERAL (
+    SELECT d.id, d.chunk_index, coalesce(d.source_path, '') AS source_path, d.source_url,
+           d.title, d.hierarchy, d.content, d.content_hash, d.has_code, d.code_language,
+           d.token_count, 1 - (d.embedding <=> %(vector)s::halfvec) AS cosine
+    FROM documents d
+    WHERE d.version_id = c.version_id
+      AND d.chunk_index BETWEEN greatest(c.chunk_index - %(window)s, c.section_start)
+                            AND least(c.chunk_index + %(window)s, c.section_end)
+      AND d.source_path IS NOT DISTINCT FROM c.source_path AND d.title = c.title
+    OFFSET 0
+) d
+WHERE c.version_id = %(version)s AND c.chunk_index = ANY(%(chunks)s)
+ORDER BY d.chunk_index
 """
 # The same without a query vector (keyword-only search): no cosine.
 _SECTIONS_NO_VECTOR_SQL = _SECTIONS_SQL.replace(
-    "1 - (embedding <=> %(vector)s::halfvec)", "NULL::float8"
+    "1 - (d.embedding <=> %(vector)s::halfvec)", "NULL::float8"
 )
 
 
-def section_chunks(
+def _docs_with_cosine(rows: list[Any]) -> list[tuple[Doc, float | None]]:
+    return [(Doc(*r[:-1]), None if r[-1] is None else float(r[-1])) for r in rows]
+
+
+def send_section_chunks(
     conn: psycopg.Connection,
     version_id: int,
-    ids: list[int],
+    chunks: list[int],
     vector: np.ndarray | None,
     window: int = 3,
-) -> list[tuple[Doc, float | None]]:
-    """The chunks of the sections holding `ids` (up to `window` either side of each hit),
-    with their cosine to `vector` when there is one."""
-    if not ids:
-        return []
-    params = {"version": version_id, "ids": ids, "window": window, "vector": vector}
+) -> Pending[list[tuple[Doc, float | None]]]:
+    """The chunks of the sections holding the chunks at `chunks` (chunk_index; up to `window`
+    either side of each), with their cosine to `vector` when there is one."""
+    params = {"version": version_id, "chunks": chunks, "window": window, "vector": vector}
     query = _SECTIONS_SQL if vector is not None else _SECTIONS_NO_VECTOR_SQL
-    rows = conn.execute(query, params).fetchall()
-    return [(Doc(*r[:-1]), None if r[-1] is None else float(r[-1])) for r in rows]
+    return Pending(conn.execute(query, params), _docs_with_cosine)
 
 
 _OVERVIEW_SQL = """

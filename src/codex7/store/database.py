@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
@@ -19,6 +19,32 @@ PROBE_TIMEOUT = 2  # seconds to find out why the database could not be reached
 
 # What layers above the store name in type hints, so that only store/ imports psycopg.
 Connection = psycopg.Connection
+
+
+T = TypeVar("T")
+
+
+@dataclass
+class Pending(Generic[T]):
+    """A statement sent and the way to read its rows. Inside `pipelined`, sending does not wait
+    for the answer: `result()` does, for every statement sent before it at once."""
+
+    cursor: psycopg.Cursor[Any]
+    read: Callable[[list[Any]], T]
+
+    def result(self) -> T:
+        return self.read(self.cursor.fetchall())
+
+
+@contextmanager
+def pipelined(conn: Connection) -> Iterator[None]:
+    """Statements sent in the block go out together; one round trip answers all of them
+    (libpq's pipeline mode, where the client library has it)."""
+    if not psycopg.Pipeline.is_supported():
+        yield
+        return
+    with conn.pipeline():
+        yield
 
 
 def ping(conn: Connection) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 
 import numpy as np
 import psycopg
@@ -49,10 +49,22 @@ def version_hashes(conn: psycopg.Connection, version_id: int) -> list[tuple[str,
     ]
 
 
+def section_bounds(keys: Sequence[Hashable]) -> list[tuple[int, int]]:
+    """For each chunk, the first and last index of its section: the run of chunks in a row
+    with its key (page and heading path)."""
+    bounds: list[tuple[int, int]] = []
+    start = 0
+    for i in range(1, len(keys) + 1):
+        if i == len(keys) or keys[i] != keys[start]:
+            bounds += [(start, i - 1)] * (i - start)
+            start = i
+    return bounds
+
+
 _COPY_SQL = """
 COPY documents (version_id, chunk_index, title, hierarchy, content, content_hash, embedding,
                 source_type, source_path, source_url, has_code, code_language, token_count,
-                identifiers)
+                identifiers, section_start, section_end)
 FROM STDIN
 """
 
@@ -67,6 +79,7 @@ def replace_documents(
 ) -> int:
     """Delete a version's chunks and COPY the new ones in. Call inside the publish transaction."""
     conn.execute("DELETE FROM documents WHERE version_id = %s", (version_id,))
+    bounds = section_bounds([(c.path, c.title) for c in chunks])
     with conn.cursor() as cur, cur.copy(_COPY_SQL) as copy:
         for i, (chunk, digest) in enumerate(zip(chunks, hashes, strict=True)):
             copy.write_row(
@@ -85,6 +98,7 @@ def replace_documents(
                     chunk.code_language,
                     chunk.token_count,
                     document_identifiers(chunk.title, chunk.content),
+                    *bounds[i],
                 )
             )
     return len(chunks)

@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import psycopg
+
+from codex7.store.database import Pending
 
 
 @dataclass(frozen=True, eq=False)
@@ -107,7 +110,7 @@ def refresh_postings(
 
 @dataclass(frozen=True)
 class Bm25Hit:
-    id: int
+    chunk: int  # chunk_index
     score: float
     heading_idf: float  # idf mass of query terms found in the chunk's own heading
     breadcrumb_idf: float  # ... in its breadcrumb or file path
@@ -122,14 +125,23 @@ WHERE v.id = %(version)s
 """
 
 
+def send_query_terms(
+    conn: psycopg.Connection, version_id: int, text: str, extra: list[str]
+) -> Pending[tuple[list[Term], int]]:
+    """The query's lexemes (English stems, plus whole identifiers) that occur in the version,
+    with their postings and BM25 idf, rarest first; and the version's chunk count."""
+    params = {"version": version_id, "text": text, "extra": extra}
+    return Pending(conn.execute(_POSTINGS, params, binary=True), _terms)
+
+
 def query_terms(
     conn: psycopg.Connection, version_id: int, text: str, extra: list[str]
 ) -> tuple[list[Term], int]:
-    """The query's lexemes (English stems, plus whole identifiers) that occur in the version,
-    with their postings and BM25 idf, rarest first; and the version's chunk count."""
-    rows = conn.execute(
-        _POSTINGS, {"version": version_id, "text": text, "extra": extra}, binary=True
-    ).fetchall()
+    """send_query_terms, answered."""
+    return send_query_terms(conn, version_id, text, extra).result()
+
+
+def _terms(rows: list[Any]) -> tuple[list[Term], int]:
     documents = int(rows[0][0]) if rows else 0
     terms = []
     for _, term, chunks, weights, fields in rows:
@@ -154,19 +166,7 @@ def matching_terms(terms: list[Term], documents: int, params: Bm25Params) -> lis
     return (rare or terms[:3])[: params.max_match_terms]
 
 
-_CHUNK_IDS = """
-SELECT chunk_index, id FROM documents WHERE version_id = %(version)s AND chunk_index = ANY(%(chunks)s)
-"""
-
-
-def bm25(
-    conn: psycopg.Connection,
-    version_id: int,
-    terms: list[Term],
-    match: list[Term],
-    params: Bm25Params,
-    limit: int,
-) -> list[Bm25Hit]:
+def bm25(terms: list[Term], match: list[Term], limit: int) -> list[Bm25Hit]:
     """The version's chunks holding any `match` term, best BM25 (over every term) first."""
     if not match:
         return []
@@ -181,11 +181,6 @@ def bm25(
         matched[t.chunks] = True
     found = np.flatnonzero(matched)
     best = found[np.lexsort((found, -score[found]))][:limit]  # score, then document order
-    ids = dict(
-        conn.execute(_CHUNK_IDS, {"version": version_id, "chunks": best.tolist()}).fetchall()
-    )
     return [
-        Bm25Hit(int(ids[c]), float(score[c]), float(heading[c]), float(breadcrumb[c]))
-        for c in best.tolist()
-        if c in ids
+        Bm25Hit(c, float(score[c]), float(heading[c]), float(breadcrumb[c])) for c in best.tolist()
     ]
