@@ -145,3 +145,20 @@ def test_a_cancelled_candidate_query_leaves_the_connection_usable(
     finally:
         release.set()
         holder.join()
+
+
+def test_without_pipeline_mode_the_answer_is_the_same(
+    db: Database, vid: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A libpq older than 14 has no pipeline mode: the statements then go one at a time."""
+    vector = FakeEmbedder().embed_query("setup")
+
+    def ranked() -> list[tuple[str, list[int]]]:
+        with db.pool.connection() as conn:
+            found = retrieve(conn, vid, "setup step `run()`", vector, Weights())
+            assert session(conn)[0] == "auto"
+        return [(s.key[1], [d.chunk_index for d in s.docs]) for s in found.sections]
+
+    pipelined = ranked()
+    monkeypatch.setattr(psycopg.Pipeline, "is_supported", classmethod(lambda cls: False))
+    assert ranked() == pipelined and pipelined
