@@ -13,13 +13,15 @@ import re
 from codex7.fences import protect_code
 
 _INLINE_CODE = re.compile(r"(`+)([^`\n]+?)\1")
-# camelCase, PascalCase with an inner capital, snake_case, dotted.names, calls(), --flags
+# camelCase, PascalCase with an inner capital, snake_case, dotted.names, calls(), --flags,
+# namespaced names (`class:list`, `client:load`, `v-on:click`, `node:fs`, `a:hover`)
 _CODEISH = re.compile(
     r"(?<![\w-])(?:--?[a-z][\w-]+|[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+(?:\(\))?"
     r"|[a-z$][a-z0-9$]*[A-Z][\w$]*(?:\(\))?|[A-Z][a-z0-9]+[A-Z][\w]*(?:\(\))?"
-    r"|[A-Za-z][A-Za-z0-9]*_[\w]+(?:\(\))?|[A-Za-z_]\w*\(\))"
+    r"|[A-Za-z][A-Za-z0-9]*_[\w]+(?:\(\))?|[A-Za-z_]\w*\(\)"
+    r"|[a-z][\w-]*:[a-z][\w-]*(?![\w:]))"
 )
-_WORDISH = re.compile(r"[A-Za-z_$@-][\w$.@/-]*")
+_WORDISH = re.compile(r"[A-Za-z_$@-][\w$.@/-]*(?::[A-Za-z][\w-]*)?")
 MAX_PER_CHUNK = 60
 MIN_LENGTH = 3
 

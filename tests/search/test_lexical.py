@@ -144,3 +144,11 @@ def test_identifiers_are_normalised_the_same_way_on_both_sides() -> None:
         "appget",
     ]
     assert query_identifiers("how do I deploy my app") == []
+    # Namespaced names stay whole too: in a heading, in prose and in code.
+    doc = document_identifiers(
+        "Directives > `class:list`",
+        "Add `client:load` to hydrate it.\n\n```astro\n<p class:list={['a']} />\n```",
+    )
+    assert {"classlist", "clientload"} <= set(doc.split())
+    assert "class" not in doc.split()
+    assert query_identifiers("astro class:list with `set:html`") == ["sethtml", "classlist"]

@@ -21,6 +21,8 @@ from codex7.search.hybrid import identifiers, name_words, without_words
         ("how to set a timeout", []),
         ("use `ab` and `x`", []),  # too short to match on
         ("`useState` or useState", ["useState"]),  # once
+        # Namespaced names (directives, module specifiers); not a colon before a space or digit.
+        ("astro class:list on localhost:3000, note: node:fs", ["class:list", "node:fs"]),
     ],
 )
 def test_identifiers_are_the_code_like_names(query: str, expected: list[str]) -> None:

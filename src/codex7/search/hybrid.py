@@ -9,14 +9,15 @@ import re
 _BACKTICKED = re.compile(r"`([^`\s][^`]*?)`")
 _CODEISH = re.compile(
     r"\b(?:[a-z]+[A-Z][A-Za-z0-9]*|[A-Z][a-z0-9]+[A-Z][A-Za-z0-9]*|[A-Za-z]+_[A-Za-z0-9_]+"
-    r"|[A-Za-z_][\w]*\.[A-Za-z_][\w.]*|[A-Za-z_]\w*\(\))"
+    r"|[A-Za-z_][\w]*\.[A-Za-z_][\w.]*|[A-Za-z_]\w*\(\)|[a-z][\w-]*:[a-z][\w-]*(?![\w:]))"
 )
 _CAPITALISED = re.compile(r"(?<!^)(?<![.?!]\s)\b[A-Z][a-z]+[A-Za-z0-9]*\b")
 
 
 def identifiers(query: str) -> list[str]:
     """Code-like names in a query: `backticked`, camelCase, snake_case, dotted.names, calls(),
-    and Capitalised words inside a sentence (`Depends`, `StaticFiles`)."""
+    namespaced names (class:list), and Capitalised words inside a sentence (`Depends`,
+    `StaticFiles`)."""
     found = [m.strip("()") for m in _BACKTICKED.findall(query)]
     rest = _BACKTICKED.sub(" ", query)
     found += [m.removesuffix("()") for m in _CODEISH.findall(rest)]
