@@ -3,7 +3,8 @@
     CODEX7_DATA_DIR=... python scripts/load.py --rest-clients 50 --mcp-sessions 20 --seconds 60
 
 Starts `codex7 serve --transport http` on a free loopback port against the configured database
-(DATABASE_URL, else the embedded one under CODEX7_DATA_DIR), then runs both kinds of clients at
+(DATABASE_URL, else the embedded one under CODEX7_DATA_DIR), with the per-address rate limits
+off unless the environment sets them, then runs both kinds of clients at
 once for a bounded time, each asking questions from the dev queries of the libraries that are
 indexed. Reports errors, p50/p95/p99 latency and throughput per interface, and exits 1 on any
 error (0 errors is the bar). Every request loop is bounded by the deadline and stops by itself.
@@ -129,7 +130,15 @@ def main() -> None:
 
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    # Every client comes from 127.0.0.1 without a key: the per-address rate limit and cap on
+    # concurrent requests (CODEX7_RATE_LIMIT, CODEX7_MAX_CONCURRENT) would answer most of them
+    # 429. The load measured is the server's, so they are off unless set in the environment.
+    env = {
+        "CODEX7_RATE_LIMIT": "0",
+        "CODEX7_MAX_CONCURRENT": "0",
+        **os.environ,
+        "HF_HUB_OFFLINE": "1",
+    }
     listing = subprocess.run(
         [sys.executable, "-m", "codex7", "libraries", "--json"],
         env=env,
