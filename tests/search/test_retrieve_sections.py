@@ -162,3 +162,32 @@ def test_without_pipeline_mode_the_answer_is_the_same(
     pipelined = ranked()
     monkeypatch.setattr(psycopg.Pipeline, "is_supported", classmethod(lambda cls: False))
     assert ranked() == pipelined and pipelined
+
+
+def test_a_version_stored_the_old_way_is_rewritten_with_its_vectors_reused(
+    db: Database, vid: int, tmp_path: Path
+) -> None:
+    """Indexing unchanged files again rewrites rows written before the current row format
+    (no section bounds, older identifiers), without embedding anything."""
+    with db.pool.connection() as conn:
+        conn.execute(
+            "UPDATE documents SET section_start = NULL, section_end = NULL, identifiers = ''"
+            " WHERE version_id = %s",
+            (vid,),
+        )
+        conn.execute(
+            "UPDATE versions SET metadata = metadata - 'row_format'"
+            " || jsonb_build_object('fingerprint', 'from an older release') WHERE id = %s",
+            (vid,),
+        )
+    request = IndexRequest(str(tmp_path / "docs"), "/acme/guide", "1")
+    again = index_version(db, FakeEmbedder(), request, cache_dir=tmp_path)
+    assert (again.unchanged, again.embedded, again.reused) == (False, 0, again.chunks)
+    with db.pool.connection() as conn:
+        assert all(s is not None and e is not None for *_, s, e in rows(conn, vid))
+        assert conn.execute(
+            "SELECT count(*) FROM documents WHERE version_id = %s AND identifiers LIKE '%%run%%'",
+            (vid,),
+        ).fetchone() == (1,)
+    # Stored the current way: the next run finds nothing to do.
+    assert index_version(db, FakeEmbedder(), request, cache_dir=tmp_path).unchanged

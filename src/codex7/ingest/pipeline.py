@@ -221,7 +221,9 @@ def prepare_in_background(embedder: Embedder) -> threading.Thread:
 
 def files_fingerprint(files: list[SourceFile], max_tokens: int, model: str) -> str:
     """Same files, same chunker, same model: the version's chunks cannot have changed."""
-    digest = hashlib.sha256(f"chunker={CHUNKER_VERSION};max={max_tokens};model={model}".encode())
+    digest = hashlib.sha256(
+        f"chunker={CHUNKER_VERSION};rows={documents.ROW_FORMAT};max={max_tokens};model={model}".encode()
+    )
     for f in files:
         digest.update(f"\0{f.path}\0{f.url or ''}\0".encode())
         digest.update(hashlib.sha256(f.text.encode()).digest())
@@ -613,7 +615,10 @@ def _index(
         fingerprint = [(c.path, c.title, h) for c, h in zip(chunks, hashes, strict=True)]
         if existing is not None and lib is not None:
             with db.pool.connection() as conn:
-                same = documents.version_hashes(conn, existing.id) == fingerprint
+                same = (
+                    existing.metadata.get("row_format") == documents.ROW_FORMAT
+                    and documents.version_hashes(conn, existing.id) == fingerprint
+                )
                 if same:
                     versions.record_fingerprint(conn, existing.id, files_fp)
             if same:
@@ -644,6 +649,7 @@ def _index(
         "previous_versions": cfg.previous_versions,
         "files": n_files,
         "fingerprint": files_fp,
+        "row_format": documents.ROW_FORMAT,
     }
     if source.site is not None:
         metadata["site"] = {"url": source.site.url, "discovery": source.site.discovery}

@@ -147,7 +147,11 @@ def swap(
         for r in rebuilt:
             vid = r.target.version_id
             count = documents.replace_documents(conn, vid, r.chunks, r.hashes, r.vectors, r.kind)
-            metadata = {"fingerprint": r.fingerprint, "files": r.files}
+            metadata = {
+                "fingerprint": r.fingerprint,
+                "files": r.files,
+                "row_format": documents.ROW_FORMAT,
+            }
             version_store.record_rebuilt(conn, vid, count, r.commit, metadata)
             vector_index.sync_version_index(conn, vid, count, dims)
             lexical.refresh_postings(conn, vid)

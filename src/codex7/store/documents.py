@@ -49,6 +49,13 @@ def version_hashes(conn: psycopg.Connection, version_id: int) -> list[tuple[str,
     ]
 
 
+# What replace_documents derives from a chunk besides its text and vector: its identifiers
+# (codex7.lexical) and section bounds. Bump it when that changes, so that indexing a version
+# stored the old way rewrites its rows (reusing their vectors) even when its files have not
+# changed. 2: section bounds (sql/014) and namespaced identifiers (`class:list`).
+ROW_FORMAT = 2
+
+
 def section_bounds(keys: Sequence[Hashable]) -> list[tuple[int, int]]:
     """For each chunk, the first and last index of its section: the run of chunks in a row
     with its key (page and heading path)."""
