@@ -221,9 +221,7 @@ def prepare_in_background(embedder: Embedder) -> threading.Thread:
 
 def files_fingerprint(files: list[SourceFile], max_tokens: int, model: str) -> str:
     """Same files, same chunker, same model: the version's chunks cannot have changed."""
-    digest = hashlib.sha256(
-        f"chunker={CHUNKER_VERSION};rows={documents.ROW_FORMAT};max={max_tokens};model={model}".encode()
-    )
+    digest = hashlib.sha256(f"chunker={CHUNKER_VERSION};max={max_tokens};model={model}".encode())
     for f in files:
         digest.update(f"\0{f.path}\0{f.url or ''}\0".encode())
         digest.update(hashlib.sha256(f.text.encode()).digest())
@@ -601,9 +599,14 @@ def _index(
     with db.pool.connection() as conn:
         lib = libraries.get_owned_library(conn, ref.library_id, req.workspace_id)
         existing = versions.get_version(conn, lib.id, version) if lib else None
+    # Rows written in an older format are rewritten (their vectors reused) even if nothing changed.
+    current_rows = (
+        existing is not None and existing.metadata.get("row_format") == documents.ROW_FORMAT
+    )
     if (
         existing is not None
         and lib is not None
+        and current_rows
         and existing.metadata.get("fingerprint") == files_fp
     ):
         return _unchanged(db, lease, req, lib, existing, n_files, source, reporter, progress)
@@ -615,10 +618,7 @@ def _index(
         fingerprint = [(c.path, c.title, h) for c, h in zip(chunks, hashes, strict=True)]
         if existing is not None and lib is not None:
             with db.pool.connection() as conn:
-                same = (
-                    existing.metadata.get("row_format") == documents.ROW_FORMAT
-                    and documents.version_hashes(conn, existing.id) == fingerprint
-                )
+                same = current_rows and documents.version_hashes(conn, existing.id) == fingerprint
                 if same:
                     versions.record_fingerprint(conn, existing.id, files_fp)
             if same:

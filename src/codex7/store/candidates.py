@@ -185,13 +185,6 @@ def send_identifier_matches(
     return Pending(conn.execute(_IDENTIFIER_SQL, params), lambda rows: [r[0] for r in rows])
 
 
-def identifier_matches(
-    conn: psycopg.Connection, version_id: int, identifier: str, limit: int
-) -> list[int]:
-    """chunk_index of chunks naming `identifier`, the likeliest definition first."""
-    return send_identifier_matches(conn, version_id, identifier, limit).result()
-
-
 # LATERAL: each hit's window is an index range scan on (version_id, chunk_index); as a plain
 # join the planner hashed the whole version instead (a seq scan, ~25 ms on CPython). OFFSET 0
 # keeps it from flattening the subquery back into that join. The window stops at the section's
