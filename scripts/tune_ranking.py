@@ -28,6 +28,7 @@ from codex7.embeddings import get_embedder
 from codex7.errors import LibraryNotFound, VersionNotFound
 from codex7.evaluation.runner import judge, load_queries
 from codex7.search import hybrid
+from codex7.search.docs import query_vector
 from codex7.search.ranking import DEFAULT_WEIGHTS, FEATURES
 from codex7.search.resolve_version import resolve_target
 from codex7.search.retrieve import RRF_WEIGHTS, Weights, gather
@@ -70,13 +71,14 @@ def collect(settings: Settings, queries: list[dict], bm25: dict[str, float]) -> 
                 print(f"skip {q['id']}: {library_id} not indexed", file=sys.stderr)
                 continue
             lib = target.library
+            words = hybrid.name_words(lib.name, lib.project, lib.org)
             sections, _, _ = gather(
                 conn,
                 target.version.id,
                 q["query"],
-                embedder.embed_query(q["query"]),
+                query_vector(embedder, q["query"], words),
                 weights,
-                library_words=hybrid.name_words(lib.name, lib.project, lib.org),
+                library_words=words,
             )
             gold = q.get("gold") or []
             x = np.array([[s.features[f] for f in FEATURES] for s in sections], dtype=float)

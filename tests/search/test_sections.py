@@ -91,3 +91,29 @@ def test_repeated_text_is_not_repeated_and_big_budgets_get_more_candidates() -> 
     assert candidate_limit(60, 5000) == 60
     assert candidate_limit(60, 20000) == 200
     assert candidate_limit(60, 100000) == 1000
+
+
+def test_a_section_with_room_takes_its_best_subsections_that_fit() -> None:
+    docs = [
+        doc(0, "a.md", ["A"]),
+        doc(1, "a.md", ["A", "Setup"]),
+        doc(2, "a.md", ["A", "Setup", "Linux"], tokens=300),
+        doc(3, "a.md", ["A", "Usage"], tokens=900),
+        doc(4, "b.md", ["B"]),
+    ]
+    cosines = {0: 0.9, 3: 0.8, 2: 0.7, 4: 0.5, 1: 0.1}
+    evidence = {i: ChunkEvidence(cosine=c) for i, c in cosines.items()}
+    sections = score(describe(docs, evidence, 1.0, []), {"vec_max": 1.0})
+    snippets = section_snippets(sections, budget=5000)  # a section may take 1,250 tokens
+    # A (100) takes Usage (900, ranked next), not Linux (300 > the 250 left), then Setup (100);
+    # in document order, each subsection under its heading.
+    assert [s.indexes for s in snippets] == [[0, 1, 3], [2], [4]]
+    assert snippets[0].content == "chunk 0\n\n#### Setup\n\nchunk 1\n\n#### Usage\n\nchunk 3"
+    assert snippets[1].content == "chunk 2"  # its own section: nothing of it was taken
+
+
+def test_a_section_over_its_share_takes_no_subsections() -> None:
+    docs = [doc(0, "a.md", ["A"], tokens=1300), doc(1, "a.md", ["A", "Setup"])]
+    evidence = {0: ChunkEvidence(cosine=0.9), 1: ChunkEvidence(cosine=0.5)}
+    sections = score(describe(docs, evidence, 1.0, []), {"vec_max": 1.0})
+    assert [s.indexes for s in section_snippets(sections, budget=5000)] == [[0], [1]]

@@ -56,8 +56,12 @@ class Embedder(ABC):
             return np.zeros((0, self.dimensions), dtype=np.float32)
         return np.vstack(parts)
 
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        """Questions, not documents: one call for all of them."""
+        return np.asarray(self.embed_batch(texts), dtype=np.float32)
+
     def embed_query(self, text: str) -> np.ndarray:
-        return np.asarray(self.embed_batch([text]), dtype=np.float32)[0]
+        return self.embed_queries([text])[0]
 
 
 def normalize_rows(vectors: np.ndarray) -> np.ndarray:

@@ -43,7 +43,20 @@ class Snippet:
 
     @property
     def content(self) -> str:
-        return "\n\n".join(d.content for d in self.docs)
+        """The chunks' text; where a chunk of a subsection starts, its heading (below the
+        snippet's own, which the title gives)."""
+        head = self.first.hierarchy
+        parts: list[str] = []
+        title = self.first.title
+        for d in self.docs:
+            if d.title != title:
+                title = d.title
+                below = (
+                    d.hierarchy[len(head) :] if d.hierarchy[: len(head)] == head else d.hierarchy
+                )
+                parts.append("#### " + " > ".join(below or [d.title]))
+            parts.append(d.content)
+        return "\n\n".join(parts)
 
 
 def _starts_with_code(doc: Doc) -> bool:

@@ -76,11 +76,30 @@ def search_libraries(
     ]
 
 
-def _embed(embedder: Embedder | None, query: str) -> tuple[np.ndarray | None, str | None]:
+def query_vector(embedder: Embedder, query: str, library_words: set[str]) -> np.ndarray:
+    """The question's vector. When it names the library ("… from fastapi"), the mean of the
+    question as asked and the question without the name: every page of the library is about
+    it, so at full weight the name pulls the question towards pages that repeat it (overviews,
+    introductions). Dropping the name outright loses what it says about the question's
+    wording; half weight ranks best on the dev queries (docs/benchmarks.md)."""
+    texts = [query]
+    rest = hybrid.without_words(query, library_words)
+    if rest != query:
+        texts.append(rest)
+    vectors = embedder.embed_queries(texts)
+    if len(vectors) == 1:
+        return vectors[0]
+    mean = vectors.mean(axis=0)
+    return (mean / (np.linalg.norm(mean) or 1.0)).astype(np.float32)
+
+
+def _embed(
+    embedder: Embedder | None, query: str, library_words: set[str]
+) -> tuple[np.ndarray | None, str | None]:
     if embedder is None:
         return None, "no embedding model is configured"
     try:
-        return embedder.embed_query(query), None
+        return query_vector(embedder, query, library_words), None
     except Codex7Error as exc:
         log.warning("query embedding failed, using keyword search only: %s", exc)
         return None, str(exc)
@@ -96,26 +115,52 @@ MAX_CANDIDATES = 1000
 
 def section_snippets(sections: list[Section], budget: int) -> list[Snippet]:
     """One snippet per section, best section first: the section whole when it fits its share
-    of the budget, else its best-scoring chunks up to that share, in document order. Text
-    already taken (the same chunk reached twice) is not repeated."""
+    of the budget, else its best-scoring chunks up to that share, in document order. A section
+    with room left takes its best-scoring candidate subsections too (a page's introduction
+    with the subsection that answers, a heading with the options under it), all in document
+    order. Text already taken (the same chunk reached twice) is not repeated."""
     cap = max(MIN_SECTION, budget // SECTION_SHARE)
     seen: set[str] = set()
     snippets: list[Snippet] = []
+    by_file: dict[str, list[Section]] = {}
+    for section in sections:
+        by_file.setdefault(section.path, []).append(section)
     for section in sections:
         docs = [d for d in section.docs if d.content_hash not in seen]
         if not docs:
             continue
-        if sum(d.token_count for d in docs) > cap:
+        used = sum(d.token_count for d in docs)
+        if used > cap:
             keep: list[Doc] = []
             used = 0
             for d in sorted(docs, key=lambda d: -section.chunk_scores.get(d.id, 0.0)):
                 if used + d.token_count <= cap or not keep:
                     keep.append(d)
                     used += d.token_count
-            docs = sorted(keep, key=lambda d: d.chunk_index)
+            docs = keep
+        else:
+            docs += _subsections(section, by_file[section.path], seen, cap - used)
+        docs.sort(key=lambda d: d.chunk_index)
         seen.update(d.content_hash for d in docs)
         snippets.append(Snippet(docs))
     return snippets
+
+
+def _subsections(parent: Section, same_file: list[Section], seen: set[str], room: int) -> list[Doc]:
+    """Chunks of PARENT's subsections (best first, as ranked) that fit in ROOM tokens whole."""
+    head = parent.hierarchy
+    taken: list[Doc] = []
+    for s in same_file:
+        if room <= 0:
+            break
+        if len(s.hierarchy) <= len(head) or s.hierarchy[: len(head)] != head:
+            continue
+        docs = [d for d in s.docs if d.content_hash not in seen]
+        size = sum(d.token_count for d in docs)
+        if docs and size <= room:
+            taken += docs
+            room -= size
+    return taken
 
 
 def candidate_limit(overfetch: int, budget: int) -> int:
@@ -148,21 +193,22 @@ def library_docs(
     timings: dict[str, float] = {}
     lists: dict[str, list[int]] = {}
     if query and query.strip():
-        vector, problem = _embed(get_embedder(), query)
+        lib = target.library
+        words = hybrid.name_words(lib.name, lib.project, lib.org)
+        vector, problem = _embed(get_embedder(), query, words)
         embed_seconds = time.perf_counter() - t0
         if vector is None:
             keyword_only = True
             notes.append(
                 f"Note: semantic search is unavailable ({problem}); these results come from keyword search only."
             )
-        lib = target.library
         retrieval = retrieve(
             conn,
             version_id,
             query,
             vector,
             weights,
-            library_words=hybrid.name_words(lib.name, lib.project, lib.org),
+            library_words=words,
             limit=candidate_limit(weights.overfetch, budget),
         )
         sections, timings, lists = retrieval.sections, retrieval.timings, retrieval.lists
