@@ -7,6 +7,7 @@ slow: FakeEmbedder that sleeps CODEX7_TEST_EMBED_DELAY seconds per batch (a mode
 from __future__ import annotations
 
 import os
+import signal
 import time
 
 import numpy as np
@@ -35,5 +36,9 @@ def register() -> None:
 
 
 if __name__ == "__main__":
+    # Ctrl-C as at a terminal, even when the test run itself was started in the background
+    # (a shell without job control starts background commands with SIGINT ignored, and Python
+    # then never raises KeyboardInterrupt).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     register()
     main()
