@@ -4,7 +4,8 @@
 
 Runs every docs query once through the real candidate stage (`codex7.search.retrieve.gather`:
 BM25, vectors, identifiers, whole sections) against the configured database, keeps each
-candidate section's features and whether it is the gold file / gold section, then fits the
+candidate section's features and whether it is the gold file / gold section (or, as its snippet
+will, holds the gold subsection), then fits the
 linear weights by coordinate ascent on (file MRR@10 + section MRR@10) / 2. Folds are by query,
 stratified by library; the held-out figures are what a new query can expect. The weights
 printed last are fitted on all queries; an ablation retrains with each feature group removed.
@@ -28,8 +29,8 @@ from codex7.embeddings import get_embedder
 from codex7.errors import LibraryNotFound, VersionNotFound
 from codex7.evaluation.runner import judge, load_queries
 from codex7.search import hybrid
-from codex7.search.docs import query_vector
-from codex7.search.ranking import DEFAULT_WEIGHTS, FEATURES
+from codex7.search.docs import MIN_SECTION, SECTION_SHARE, query_vector
+from codex7.search.ranking import DEFAULT_WEIGHTS, FEATURES, Section
 from codex7.search.resolve_version import resolve_target
 from codex7.search.retrieve import RRF_WEIGHTS, Weights, gather
 from codex7.store.database import open_database
@@ -82,7 +83,7 @@ def collect(settings: Settings, queries: list[dict], bm25: dict[str, float]) -> 
             )
             gold = q.get("gold") or []
             x = np.array([[s.features[f] for f in FEATURES] for s in sections], dtype=float)
-            rel = [judge(s.path, s.hierarchy, gold) for s in sections]
+            rel = [judge(s.path, snippet_headings(s, sections), gold) for s in sections]
             items.append(
                 Item(
                     q["id"],
@@ -96,6 +97,27 @@ def collect(settings: Settings, queries: list[dict], bm25: dict[str, float]) -> 
                 print(f"  {n}/{len(queries)} queries", file=sys.stderr)
     db.close()
     return items
+
+
+def snippet_headings(section: Section, sections: list[Section]) -> list[str]:
+    """The headings SECTION's snippet holds at the default budget: its own, and those of its
+    candidate subsections that fit beside it (docs.section_snippets takes them best first;
+    here in list order, which is close enough for labels)."""
+    head = section.hierarchy
+    room = max(MIN_SECTION, 5000 // SECTION_SHARE) - sum(d.token_count for d in section.docs)
+    headings = list(head)
+    for s in sections:
+        if (
+            len(s.hierarchy) <= len(head)
+            or s.path != section.path
+            or s.hierarchy[: len(head)] != head
+        ):
+            continue
+        size = sum(d.token_count for d in s.docs)
+        if size <= room:
+            headings += s.hierarchy
+            room -= size
+    return headings
 
 
 def reciprocal_rank(order: np.ndarray, relevant: np.ndarray) -> float:
