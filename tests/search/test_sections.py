@@ -117,3 +117,20 @@ def test_a_section_over_its_share_takes_no_subsections() -> None:
     evidence = {0: ChunkEvidence(cosine=0.9), 1: ChunkEvidence(cosine=0.5)}
     sections = score(describe(docs, evidence, 1.0, []), {"vec_max": 1.0})
     assert [s.indexes for s in section_snippets(sections, budget=5000)] == [[0], [1]]
+
+
+def test_at_the_smallest_budget_subsections_take_at_most_half_of_it() -> None:
+    docs = [
+        doc(0, "a.md", ["A"]),
+        doc(1, "a.md", ["A", "Big"], tokens=900),
+        doc(2, "a.md", ["A", "Small"], tokens=300),
+    ]
+    evidence = {
+        0: ChunkEvidence(cosine=0.9),
+        1: ChunkEvidence(cosine=0.8),
+        2: ChunkEvidence(cosine=0.7),
+    }
+    sections = score(describe(docs, evidence, 1.0, []), {"vec_max": 1.0})
+    # 1,000 tokens: A (100) may grow to 500, so Big (900) stays a snippet of its own.
+    assert [s.indexes for s in section_snippets(sections, budget=1000)] == [[0, 2], [1]]
+    assert [s.indexes for s in section_snippets(sections, budget=5000)] == [[0, 1], [2]]

@@ -120,6 +120,9 @@ def section_snippets(sections: list[Section], budget: int) -> list[Snippet]:
     with the subsection that answers, a heading with the options under it), all in document
     order. Text already taken (the same chunk reached twice) is not repeated."""
     cap = max(MIN_SECTION, budget // SECTION_SHARE)
+    # Subsections are added only up to half the budget: at the smallest budgets the share
+    # (at least MIN_SECTION) would let the best section grow past what the caller can take.
+    grown = min(cap, budget // 2)
     seen: set[str] = set()
     snippets: list[Snippet] = []
     by_file: dict[str, list[Section]] = {}
@@ -139,7 +142,7 @@ def section_snippets(sections: list[Section], budget: int) -> list[Snippet]:
                     used += d.token_count
             docs = keep
         else:
-            docs += _subsections(section, by_file[section.path], seen, cap - used)
+            docs += _subsections(section, by_file[section.path], seen, grown - used)
         docs.sort(key=lambda d: d.chunk_index)
         seen.update(d.content_hash for d in docs)
         snippets.append(Snippet(docs))
