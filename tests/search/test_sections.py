@@ -134,3 +134,15 @@ def test_at_the_smallest_budget_subsections_take_at_most_half_of_it() -> None:
     # 1,000 tokens: A (100) may grow to 500, so Big (900) stays a snippet of its own.
     assert [s.indexes for s in section_snippets(sections, budget=1000)] == [[0, 2], [1]]
     assert [s.indexes for s in section_snippets(sections, budget=5000)] == [[0, 1], [2]]
+
+
+def test_at_the_smallest_budget_the_best_section_is_cut_to_fit_not_left_out() -> None:
+    big = [doc(i, "a.md", ["A"], tokens=400) for i in (1, 2, 3)]
+    evidence = {
+        1: ChunkEvidence(cosine=0.5),
+        2: ChunkEvidence(cosine=0.9),
+        3: ChunkEvidence(cosine=0.8),
+    }
+    sections = score(describe(big, evidence, 1.0, []), {"vec_max": 1.0})
+    # 1,000 tokens: the section's best chunks up to 800, not all 1,200 (which would not fit).
+    assert [s.indexes for s in section_snippets(sections, budget=1000)] == [[2, 3]]

@@ -119,10 +119,11 @@ def section_snippets(sections: list[Section], budget: int) -> list[Snippet]:
     with room left takes its best-scoring candidate subsections too (a page's introduction
     with the subsection that answers, a heading with the options under it), all in document
     order. Text already taken (the same chunk reached twice) is not repeated."""
-    cap = max(MIN_SECTION, budget // SECTION_SHARE)
-    # Subsections are added only up to half the budget: at the smallest budgets the share
-    # (at least MIN_SECTION) would let the best section grow past what the caller can take.
-    grown = min(cap, budget // 2)
+    # A section may take a quarter of the budget, at least MIN_SECTION, but never more than
+    # four fifths of it (headers and separators need the rest): at the smallest budgets a
+    # bigger snippet would not fit at all, and the best section would be left out.
+    cap = min(max(MIN_SECTION, budget // SECTION_SHARE), budget * 4 // 5)
+    grown = min(cap, budget // 2)  # subsections add at most up to half the budget
     seen: set[str] = set()
     snippets: list[Snippet] = []
     by_file: dict[str, list[Section]] = {}
