@@ -29,7 +29,7 @@ from codex7.embeddings import get_embedder
 from codex7.errors import LibraryNotFound, VersionNotFound
 from codex7.evaluation.runner import judge, load_queries
 from codex7.search import hybrid
-from codex7.search.docs import MIN_SECTION, SECTION_SHARE, query_vector
+from codex7.search.docs import query_vector, section_shares, subsections
 from codex7.search.ranking import DEFAULT_WEIGHTS, FEATURES, Section
 from codex7.search.resolve_version import resolve_target
 from codex7.search.retrieve import RRF_WEIGHTS, Weights, gather
@@ -99,25 +99,14 @@ def collect(settings: Settings, queries: list[dict], bm25: dict[str, float]) -> 
     return items
 
 
-def snippet_headings(section: Section, sections: list[Section]) -> list[str]:
-    """The headings SECTION's snippet holds at the default budget: its own, and those of its
-    candidate subsections that fit beside it (docs.section_snippets takes them best first;
-    here in list order, which is close enough for labels)."""
-    head = section.hierarchy
-    room = max(MIN_SECTION, 5000 // SECTION_SHARE) - sum(d.token_count for d in section.docs)
-    headings = list(head)
-    for s in sections:
-        if (
-            len(s.hierarchy) <= len(head)
-            or s.path != section.path
-            or s.hierarchy[: len(head)] != head
-        ):
-            continue
-        size = sum(d.token_count for d in s.docs)
-        if size <= room:
-            headings += s.hierarchy
-            room -= size
-    return headings
+def snippet_headings(section: Section, sections: list[Section], budget: int = 5000) -> list[str]:
+    """The headings SECTION's snippet holds at BUDGET: its own, and those of the candidate
+    subsections docs.section_snippets would add, taken in SECTIONS' order (the product takes
+    them in ranked order, after earlier snippets; close enough for labels)."""
+    room = section_shares(budget)[1] - sum(d.token_count for d in section.docs)
+    same_file = [s for s in sections if s.path == section.path]
+    added = subsections(section, same_file, set(), room)
+    return section.hierarchy + [h for d in added for h in d.hierarchy]
 
 
 def reciprocal_rank(order: np.ndarray, relevant: np.ndarray) -> float:

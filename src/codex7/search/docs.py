@@ -113,17 +113,23 @@ MIN_SECTION = 1200
 MAX_CANDIDATES = 1000
 
 
+def section_shares(budget: int) -> tuple[int, int]:
+    """(the tokens one section may take, the tokens it may grow to with its subsections).
+
+    A quarter of the budget, at least MIN_SECTION, but never more than four fifths of it
+    (headers and separators need the rest): at the smallest budgets a bigger snippet would not
+    fit at all, and the best section would be left out. Subsections add up to half the budget."""
+    cap = min(max(MIN_SECTION, budget // SECTION_SHARE), budget * 4 // 5)
+    return cap, min(cap, budget // 2)
+
+
 def section_snippets(sections: list[Section], budget: int) -> list[Snippet]:
     """One snippet per section, best section first: the section whole when it fits its share
     of the budget, else its best-scoring chunks up to that share, in document order. A section
     with room left takes its best-scoring candidate subsections too (a page's introduction
     with the subsection that answers, a heading with the options under it), all in document
     order. Text already taken (the same chunk reached twice) is not repeated."""
-    # A section may take a quarter of the budget, at least MIN_SECTION, but never more than
-    # four fifths of it (headers and separators need the rest): at the smallest budgets a
-    # bigger snippet would not fit at all, and the best section would be left out.
-    cap = min(max(MIN_SECTION, budget // SECTION_SHARE), budget * 4 // 5)
-    grown = min(cap, budget // 2)  # subsections add at most up to half the budget
+    cap, grown = section_shares(budget)
     seen: set[str] = set()
     snippets: list[Snippet] = []
     by_file: dict[str, list[Section]] = {}
@@ -143,14 +149,14 @@ def section_snippets(sections: list[Section], budget: int) -> list[Snippet]:
                     used += d.token_count
             docs = keep
         else:
-            docs += _subsections(section, by_file[section.path], seen, grown - used)
+            docs += subsections(section, by_file[section.path], seen, grown - used)
         docs.sort(key=lambda d: d.chunk_index)
         seen.update(d.content_hash for d in docs)
         snippets.append(Snippet(docs))
     return snippets
 
 
-def _subsections(parent: Section, same_file: list[Section], seen: set[str], room: int) -> list[Doc]:
+def subsections(parent: Section, same_file: list[Section], seen: set[str], room: int) -> list[Doc]:
     """Chunks of PARENT's subsections (best first, as ranked) that fit in ROOM tokens whole."""
     head = parent.hierarchy
     taken: list[Doc] = []

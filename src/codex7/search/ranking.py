@@ -93,7 +93,7 @@ def section_key(doc: Doc) -> tuple[str, str]:
     return (doc.source_path, doc.title)
 
 
-def _best(a: int | None, b: int | None) -> int | None:
+def better_rank(a: int | None, b: int | None) -> int | None:
     """The better (lower) of two ranks, either possibly missing."""
     return b if a is None else a if b is None else min(a, b)
 
@@ -135,9 +135,9 @@ def describe(
             s.chunk_scores[d.id] = (e.cosine or 0.0) + e.bm25 / best_bm25
             if e.cosine is not None and (cos is None or e.cosine > cos):
                 cos = e.cosine
-            vec_rank = _best(vec_rank, e.vec_rank)
-            bm25_rank = _best(bm25_rank, e.bm25_rank)
-            ident_rank = _best(ident_rank, e.ident_rank)
+            vec_rank = better_rank(vec_rank, e.vec_rank)
+            bm25_rank = better_rank(bm25_rank, e.bm25_rank)
+            ident_rank = better_rank(ident_rank, e.ident_rank)
             bm25_max = max(bm25_max, e.bm25)
             bm25_sum += e.bm25
             heading_idf = max(heading_idf, e.heading_idf)

@@ -118,7 +118,7 @@ def gather(
                 lists[f"identifier:{ident}"] = chunks = pending.result()
                 for rank, chunk in enumerate(chunks, 1):
                     ev = evidence.setdefault(chunk, ChunkEvidence())
-                    ev.ident_rank = rank if ev.ident_rank is None else min(ev.ident_rank, rank)
+                    ev.ident_rank = ranking.better_rank(ev.ident_rank, rank)
             t = _lap(timings, "candidates", t)
             fetch = (
                 candidates.send_section_chunks(conn, version_id, list(evidence), vector)
